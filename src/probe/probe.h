@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * Reading the world: everything the verdict needs about one PCI function, gathered from sysfs, PCI config
+ * space (libpci), the daemon's records in /run and the device tree. Never writes anything.
+ * Every path is taken below a root ("" for the real system, a fixture tree in tests).
+ */
+
+#include <stdbool.h>
+
+#include "core/config.h"
+#include "core/evidence.h"
+
+typedef struct ProbeOptions {
+        const char *root;             /* "" or NULL: the real system */
+        const Config *config;         /* for [DeviceTree] BypassProperty=; may be NULL */
+        bool use_records;             /* fall back to the offered word recorded by vfio-guardd (the CLI) */
+        bool skip_driver_override;    /* an unbind of this function is in flight: do not touch the attribute
+                                       * that takes the device lock (DESIGN.md section 4) */
+} ProbeOptions;
+
+/*
+ * Normalise a PCI address: "00:03.0" → "0000:00:03.0", hex digits lower-case.
+ * Returns 0, or -EINVAL when malformed.
+ */
+int pci_address_normalize(const char *s, char ret[PCI_ADDRESS_MAX]);
+
+/* Every PCI function under ROOT/sys/bus/pci/devices, sorted. *ret is a NULL-terminated array to free with
+ * strv_free() (shared/strv.h). Returns the count, or -errno. */
+int probe_list_functions(const char *root, char ***ret);
+
+/*
+ * Gather the evidence for one function. Pieces that cannot be read become problems recorded in the
+ * evidence (feature_problem, transport_problem, dt.problem), never a failure.
+ * Returns 0; -EINVAL for a malformed address; -ENOENT when no such function exists.
+ */
+int probe_function(const ProbeOptions *o, const char *address, Evidence *ret);
+
+/* The other functions in the same IOMMU group (sorted, NULL-terminated), for "explain". Returns count. */
+int probe_group_members(const char *root, int group_number, const char *except_address, char ***ret);

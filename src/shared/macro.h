@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* Small helpers in the style of systemd's and kmod's macro.h: automatic cleanup and friends. */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <dirent.h>
+
+#define _cleanup_(x) __attribute__((__cleanup__(x)))
+#define _unused_ __attribute__((__unused__))
+#define _printf_(a, b) __attribute__((__format__(printf, a, b)))
+#define _noreturn_ __attribute__((__noreturn__))
+#define _pure_ __attribute__((__pure__))
+#define _const_ __attribute__((__const__))
+#define _likely_(x) (__builtin_expect(!!(x), 1))
+#define _unlikely_(x) (__builtin_expect(!!(x), 0))
+
+#define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+#define STRLEN(x) (sizeof("" x "") - 1)
+
+static inline void freep(void *p)
+{
+        free(*(void **)p);
+}
+#define _cleanup_free_ _cleanup_(freep)
+
+static inline void closep(int *fd)
+{
+        if (*fd >= 0) {
+                int saved = errno;
+                close(*fd);
+                errno = saved;
+        }
+}
+#define _cleanup_close_ _cleanup_(closep)
+
+static inline void fclosep(FILE **f)
+{
+        if (*f)
+                fclose(*f);
+}
+#define _cleanup_fclose_ _cleanup_(fclosep)
+
+static inline void closedirp(DIR **d)
+{
+        if (*d)
+                closedir(*d);
+}
+#define _cleanup_closedir_ _cleanup_(closedirp)
+
+/* Hand over ownership: returns the pointer and clears the variable, so cleanup does not free it. */
+#define TAKE_PTR(p)                                   \
+        ({                                            \
+                __typeof__(p) _take_ = (p);           \
+                (p) = NULL;                           \
+                _take_;                               \
+        })
+
+#define TAKE_FD(fd)                                   \
+        ({                                            \
+                int _take_fd_ = (fd);                 \
+                (fd) = -1;                            \
+                _take_fd_;                            \
+        })
+
+#define streq(a, b) (strcmp((a), (b)) == 0)
+#define strneq(a, b, n) (strncmp((a), (b), (n)) == 0)
+
+static inline const char *strempty(const char *s)
+{
+        return s ? s : "";
+}
+
+static inline const char *strna(const char *s)
+{
+        return s ? s : "n/a";
+}
+
+static inline const char *yes_no(int b)
+{
+        return b ? "yes" : "no";
+}
+
+/* Negative errno from a libc call that sets errno; never returns 0 for a failure. */
+static inline int negative_errno(void)
+{
+        return errno > 0 ? -errno : -EIO;
+}
