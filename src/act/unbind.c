@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdio.h>
+#include <sys/prctl.h>
+
+#include "act/attr.h"
+#include "act/unbind.h"
+#include "shared/macro.h"
+
+int unbind_spawn(const char *root, const char *address, const char *driver, const char *pin, pid_t *ret_pid)
+{
+        char unbind_path[4096], pin_path[4096];
+        sigset_t all;
+        pid_t pid;
+        int n, r;
+
+        if (!address || !*address || !driver || !*driver || strchr(driver, '/'))
+                return -EINVAL;
+        n = snprintf(unbind_path, sizeof unbind_path, "%s/sys/bus/pci/drivers/%s/unbind", strempty(root), driver);
+        if (n < 0 || (size_t) n >= sizeof unbind_path)
+                return -ENAMETOOLONG;
+        r = act_device_attr_path(root, address, "driver_override", pin_path, sizeof pin_path);
+        if (r < 0)
+                return r;
+
+        pid = fork();
+        if (pid < 0)
+                return negative_errno();
+        if (pid == 0) {
+                /* The child: only async-signal-safe calls from here on. Block every signal: a signal received
+                 * while vfio waits for the holder would turn the wait uninterruptible for good, while a blocked
+                 * one leaves it re-asking the holder every few seconds. SIGKILL still ends it. */
+                sigfillset(&all);
+                (void) sigprocmask(SIG_SETMASK, &all, NULL);
+                (void) prctl(PR_SET_NAME, "vfio-guard-unb", 0, 0, 0);
+
+                if (pin)
+                        (void) act_write_attr(pin_path, pin);
+                r = act_write_attr(unbind_path, address);
+                _exit(r < 0 ? (-r > 255 ? EIO : -r) : 0);
+        }
+
+        *ret_pid = pid;
+        return 0;
+}
+
+int unbind_result(const siginfo_t *si)
+{
+        if (si->si_code == CLD_EXITED)
+                return si->si_status == 0 ? 0 : -si->si_status;
+        return -EINTR;
+}
