@@ -66,6 +66,8 @@ typedef struct ConfigProblem {
         char *file;     /* path as opened */
         unsigned line;  /* 0 when about the whole file */
         char *message;  /* "unknown key Foo= in [Guard], ignoring" */
+        bool unhonoured; /* a restriction the file asked for could not be applied (a bad Deny= entry): the policy
+                          * may be looser than its author meant, so say it loudly (warning level, not debug) */
 } ConfigProblem;
 
 typedef struct ConfigProblems {
@@ -86,10 +88,12 @@ void config_problems_done(ConfigProblems *p);
  * *.conf (same basename: the earlier directory wins; applied in lexical order of basename; a symlink to
  * /dev/null masks).
  * Starts from the defaults. Returns 0 (problems, if any, in *problems), or -errno only on allocation failure.
+ * *c and *problems are overwritten (free earlier contents first); problems may be NULL. After a failure *c
+ * holds what was read so far and must still be released with config_done().
  */
 int config_load(Config *c, const char *root, const char *explicit_file, ConfigProblems *problems);
 
-/* Parse one match ("0000:00:03.0", "1af4:1041", "pci:v…*"). Returns 0 or -EINVAL. */
+/* Parse one match ("0000:00:03.0", "1af4:1041", "pci:v…*"). Returns 0, -EINVAL or -ENOMEM. */
 int match_parse(const char *s, Match *ret);
 void match_done(Match *m);
 
@@ -102,3 +106,7 @@ bool config_driver_is_guarded(const Config *c, const char *driver);
 
 const char *guard_mode_to_string(GuardMode m);
 const char *kernel_enforcement_to_string(KernelEnforcement k);
+/* Case-insensitive; _INVALID for anything else. */
+GuardMode guard_mode_from_string(const char *s);
+KernelEnforcement kernel_enforcement_from_string(const char *s);
+const char *match_kind_to_string(MatchKind k);
