@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* One function for the CLI: probed without touching the device, judged by assess(), named in short words. */
+#include <errno.h>
+#include <stdio.h>
+
+#include "core/virtio-ids.h"
+#include "ctl/ctl.h"
+#include "probe/probe.h"
+
+int ctl_parse_address(const char *s, char ret[PCI_ADDRESS_MAX])
+{
+        int r;
+
+        r = pci_address_normalize(s, ret);
+        if (r < 0)
+                fprintf(stderr, "vfio-guardctl: malformed PCI address '%s' (expected DDDD:BB:DD.F or BB:DD.F)\n",
+                        s);
+        return r;
+}
+
+int ctl_function_probe(const Ctl *c, const char *address, CtlFunction *ret)
+{
+        ProbeOptions o = {
+                .root = c->root,
+                .config = &c->config,
+                /* The CLI never reads the common configuration itself (that writes device_feature_select):
+                 * what only a register read would tell comes from the daemon's record, or stays unknown. */
+                .use_records = true,
+        };
+        CtlFunction f;
+        int r;
+
+        evidence_init(&f.evidence, address);
+        r = probe_function(&o, address, &f.evidence);
+        if (r < 0)
+                return r;
+        assess(&f.evidence, &c->config, &f.assessment);
+        *ret = f;
+        return 0;
+}
+
+bool ctl_is_virtio(const CtlFunction *f)
+{
+        return f->assessment.verdict != VERDICT_NOT_VIRTIO;
+}
+
+const char *ctl_bit33_string(const CtlFunction *f)
+{
+        switch (f->assessment.basis) {
+        case BASIS_LEGACY_ONLY:
+                return "clear";
+        case BASIS_FEATURES:
+                return f->assessment.verdict == VERDICT_TRANSLATED ? "set" : "clear";
+        case BASIS_NOT_VIRTIO:
+                return "-";
+        default:
+                return "?";
+        }
+}
+
+const char *ctl_evidence_source(const CtlFunction *f, char *buf, size_t size)
+{
+        const Evidence *e = &f->evidence;
+
+        switch (f->assessment.basis) {
+        case BASIS_NOT_VIRTIO:
+                snprintf(buf, size, "-");
+                break;
+        case BASIS_LEGACY_ONLY:
+                snprintf(buf, size, "transport");
+                break;
+        case BASIS_FEATURES:
+                snprintf(buf, size, "%s%s", feature_source_to_string(e->feature_source),
+                         e->feature_recorded ? " (recorded)" : "");
+                break;
+        default:
+                /* A word was there but is not evidence (not negotiated, all ones, …), or there was none. */
+                snprintf(buf, size, "none");
+                break;
+        }
+        return buf;
+}
+
+const char *ctl_type_string(const Evidence *e, char *buf, size_t size)
+{
+        const char *t;
+
+        if (!virtio_pci_is_virtio(e->vendor, e->device)) {
+                snprintf(buf, size, "-");
+                return buf;
+        }
+        t = virtio_type_to_string(e->virtio_type);
+        if (t)
+                snprintf(buf, size, "%s", t);
+        else if (e->virtio_type > 0)
+                snprintf(buf, size, "virtio-%u", e->virtio_type);
+        else
+                snprintf(buf, size, "?");
+        return buf;
+}

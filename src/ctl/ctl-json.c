@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * JSON output. The field names, types and values are an interface (vfio-guardctl(8), JSON OUTPUT): add
+ * fields, never rename or retype one. Optional values are null rather than absent, so a consumer can tell
+ * "not known" from "old version".
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <json-c/json.h>
+
+#include "core/virtio-ids.h"
+#include "ctl/ctl.h"
+
+/* Length of the valid UTF-8 sequence at s (1–4), or 0 when the bytes there are not one. Overlong forms,
+ * surrogates and code points above U+10FFFF are invalid (RFC 3629). */
+static size_t utf8_sequence_length(const unsigned char *s)
+{
+        unsigned char c = s[0];
+        size_t n;
+        uint32_t cp;
+
+        if (c < 0x80)
+                return 1;
+        if (c >= 0xc2 && c <= 0xdf) {
+                n = 2;
+                cp = c & 0x1f;
+        } else if (c >= 0xe0 && c <= 0xef) {
+                n = 3;
+                cp = c & 0x0f;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+                n = 4;
+                cp = c & 0x07;
+        } else
+                return 0;
+
+        for (size_t i = 1; i < n; i++) {
+                if ((s[i] & 0xc0) != 0x80) /* also stops at the terminating NUL */
+                        return 0;
+                cp = (cp << 6) | (s[i] & 0x3f);
+        }
+        if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+                return 0;
+        return n;
+}
+
+struct json_object *ctl_json_string(const char *s)
+{
+        _cleanup_free_ char *clean = NULL;
+        const unsigned char *p = (const unsigned char *) s;
+        size_t len = strlen(s), o = 0;
+
+        /* Sysfs attributes and configuration lines are bytes, not text; json-c passes bytes through as they
+         * are, and a strict parser rejects invalid UTF-8. Worst case each byte becomes three. */
+        clean = malloc(len * 3 + 1);
+        if (!clean)
+                return NULL;
+        while (*p) {
+                size_t n = utf8_sequence_length(p);
+                if (n == 0) {
+                        memcpy(clean + o, "\xef\xbf\xbd", 3);
+                        o += 3;
+                        p++;
+                } else {
+                        memcpy(clean + o, p, n);
+                        o += n;
+                        p += n;
+                }
+        }
+        clean[o] = 0;
+        return json_object_new_string_len(clean, (int) o);
+}
+
+/* NULL or "" → null. */
+static struct json_object *string_or_null(const char *s)
+{
+        return s && s[0] ? ctl_json_string(s) : NULL;
+}
+
+/* json-c takes ownership of val, and a NULL val is JSON null: allocation failures of a value are caught by
+ * checking the value before adding it when it must not be null. */
+static int add(struct json_object *o, const char *key, struct json_object *val)
+{
+        return json_object_object_add(o, key, val) < 0 ? -ENOMEM : 0;
+}
+
+static int add_string(struct json_object *o, const char *key, const char *s)
+{
+        struct json_object *v = ctl_json_string(strempty(s));
+        if (!v)
+                return -ENOMEM;
+        return add(o, key, v);
+}
+
+static int add_string_or_null(struct json_object *o, const char *key, const char *s)
+{
+        struct json_object *v = string_or_null(s);
+        if (!v && s && s[0])
+                return -ENOMEM;
+        return add(o, key, v);
+}
+
+static int add_int(struct json_object *o, const char *key, int64_t i)
+{
+        struct json_object *v = json_object_new_int64(i);
+        if (!v)
+                return -ENOMEM;
+        return add(o, key, v);
+}
+
+static int add_bool(struct json_object *o, const char *key, bool b)
+{
+        struct json_object *v = json_object_new_boolean(b);
+        if (!v)
+                return -ENOMEM;
+        return add(o, key, v);
+}
+
+static struct json_object *devicetree_object(const DeviceTreeEvidence *dt)
+{
+        struct json_object *o = json_object_new_object();
+        int r = 0;
+
+        if (!o)
+                return NULL;
+        r = r ?: add_bool(o, "present", dt->present);
+        r = r ?: add_bool(o, "covered", dt->present && dt->covered);
+        r = r ?: add_string_or_null(o, "iommu", dt->iommu);
+        r = r ?: add_string_or_null(o, "node", dt->node);
+        r = r ?: add_bool(o, "bypass_property", dt->bypass_property);
+        r = r ?: add_string_or_null(o, "problem", dt->problem);
+        if (r < 0) {
+                json_object_put(o);
+                return NULL;
+        }
+        return o;
+}
+
+struct json_object *ctl_json_function(const Ctl *c, const CtlFunction *f)
+{
+        const Evidence *e = &f->evidence;
+        const Assessment *a = &f->assessment;
+        bool virtio = ctl_is_virtio(f);
+        char buf[EVIDENCE_TEXT_MAX * 2], id[16];
+        struct json_object *o, *dt;
+        const char *bit33, *type;
+        int r = 0;
+
+        o = json_object_new_object();
+        if (!o)
+                return NULL;
+
+        r = r ?: add_string(o, "address", e->address);
+        snprintf(id, sizeof id, "%04x:%04x", e->vendor, e->device);
+        r = r ?: add_string(o, "pci_id", id);
+        snprintf(id, sizeof id, "%04x:%04x", e->subsys_vendor, e->subsys_device);
+        r = r ?: add_string(o, "subsystem_id", id);
+        r = r ?: add_int(o, "revision", e->revision);
+        snprintf(id, sizeof id, "%06" PRIx32, e->class_code);
+        r = r ?: add_string(o, "class", id);
+        r = r ?: add_string_or_null(o, "modalias", e->modalias);
+        r = r ?: add_bool(o, "virtio", virtio);
+
+        type = virtio ? virtio_type_to_string(e->virtio_type) : NULL;
+        r = r ?: add_string_or_null(o, "type", type);
+        r = r ?: add(o, "type_id", virtio && e->virtio_type > 0 ? json_object_new_int64(e->virtio_type) : NULL);
+        r = r ?: add_string_or_null(o, "transport", virtio ? transport_to_string(e->transport) : NULL);
+        r = r ?: add_string_or_null(o, "transport_problem", virtio ? e->transport_problem : NULL);
+
+        bit33 = ctl_bit33_string(f);
+        r = r ?: add_string_or_null(o, "bit33", streq(bit33, "?") ? "unknown" : streq(bit33, "-") ? NULL : bit33);
+        r = r ?: add_string(o, "feature_source", feature_source_to_string(e->feature_source));
+        r = r ?: add_bool(o, "feature_recorded", e->feature_recorded);
+        if (e->feature_source != FEATURE_SOURCE_NONE) {
+                snprintf(buf, sizeof buf, "0x%016" PRIx64, e->features);
+                r = r ?: add_string(o, "features", buf);
+        } else
+                r = r ?: add(o, "features", NULL);
+        r = r ?: add_string_or_null(o, "feature_problem", e->feature_problem);
+        r = r ?: add_string(o, "basis", verdict_basis_to_string(a->basis));
+        r = r ?: add_string(o, "evidence", assessment_evidence_text(e, a, buf, sizeof buf));
+
+        r = r ?: add(o, "iommu_group", e->group_number >= 0 ? json_object_new_int64(e->group_number) : NULL);
+        r = r ?: add_string_or_null(o, "iommu_group_type", e->group_type);
+        r = r ?: add_string(o, "iommu_group_kind", iommu_group_kind_to_string(e->group_kind));
+        r = r ?: add_string(o, "context", context_to_string(a->context));
+
+        r = r ?: add_string_or_null(o, "driver", e->driver);
+        r = r ?: add_string_or_null(o, "driver_override", e->driver_override_read ? e->driver_override : NULL);
+        r = r ?: add_bool(o, "driver_override_read", e->driver_override_read);
+        r = r ?: add_bool(o, "driver_guarded", e->driver[0] && config_driver_is_guarded(&c->config, e->driver));
+
+        dt = devicetree_object(&e->dt);
+        if (!dt)
+                r = r ?: -ENOMEM;
+        r = r ?: add(o, "devicetree", dt);
+
+        r = r ?: add_string(o, "verdict", verdict_to_string(a->verdict));
+        r = r ?: add_string(o, "decision", decision_to_string(a->decision));
+        r = r ?: add_string(o, "reason", decision_reason_to_string(a->reason));
+        r = r ?: add_string(o, "reason_text", assessment_reason_text(e, a, buf, sizeof buf));
+        r = r ?: add_string_or_null(o, "fix", assessment_fix(e, a));
+        r = r ?: add_bool(o, "allow_overrides_bypass", a->allow_overrides_bypass);
+        r = r ?: add_bool(o, "balloon_caveat", a->balloon_caveat);
+
+        if (r < 0) {
+                json_object_put(o);
+                return NULL;
+        }
+        return o;
+}
+
+int ctl_json_print(FILE *f, struct json_object *o)
+{
+        const char *s;
+
+        /* No slash escaping: "\/" is valid JSON but makes paths hard to read and to grep. */
+        s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                                                      JSON_C_TO_STRING_NOSLASHESCAPE);
+        if (!s)
+                return -ENOMEM;
+        if (fputs(s, f) < 0 || fputc('\n', f) < 0)
+                return -EIO;
+        return 0;
+}
+
+static struct json_object *problems_array(const ConfigProblems *p)
+{
+        struct json_object *a = json_object_new_array();
+
+        if (!a)
+                return NULL;
+        for (size_t i = 0; i < p->n; i++) {
+                const ConfigProblem *cp = &p->items[i];
+                struct json_object *o = json_object_new_object();
+                int r = 0;
+
+                if (!o || json_object_array_add(a, o) < 0) {
+                        json_object_put(o);
+                        json_object_put(a);
+                        return NULL;
+                }
+                r = r ?: add_string(o, "file", cp->file);
+                r = r ?: add(o, "line", cp->line > 0 ? json_object_new_int64(cp->line) : NULL);
+                r = r ?: add_string(o, "level", cp->level == CONFIG_PROBLEM_ERROR ? "error" : "warning");
+                r = r ?: add_string(o, "message", cp->message);
+                if (r < 0) {
+                        json_object_put(a);
+                        return NULL;
+                }
+        }
+        return a;
+}
+
+struct json_object *ctl_json_document(const Ctl *c)
+{
+        struct json_object *o, *policy = NULL, *problems;
+        int r = 0;
+
+        o = json_object_new_object();
+        if (!o)
+                return NULL;
+        r = r ?: add_int(o, "format_version", CTL_JSON_FORMAT_VERSION);
+
+        policy = json_object_new_object();
+        if (!policy)
+                r = r ?: -ENOMEM;
+        r = r ?: add(o, "policy", policy);
+        r = r ?: add_string(policy, "mode", guard_mode_to_string(c->config.mode));
+        r = r ?: add_string(policy, "unknown", c->config.unknown_allow ? "allow" : "refuse");
+        r = r ?: add_string(policy, "noiommu", c->config.noiommu_refuse ? "refuse" : "allow");
+        r = r ?: add_string_or_null(policy, "config_file", c->config_file);
+
+        problems = problems_array(&c->problems);
+        if (!problems)
+                r = r ?: -ENOMEM;
+        r = r ?: add(o, "config_problems", problems);
+
+        if (r < 0) {
+                json_object_put(o);
+                return NULL;
+        }
+        return o;
+}

@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* vfio-guardctl list: one row per virtio function (per PCI function with --all), as a table or JSON. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <json-c/json.h>
+
+#include "ctl/ctl.h"
+#include "probe/probe.h"
+#include "shared/strv.h"
+
+enum {
+        COL_ADDRESS,
+        COL_TYPE,
+        COL_TRANSPORT,
+        COL_BIT33,
+        COL_EVIDENCE,
+        COL_GROUP,
+        COL_CONTEXT,
+        COL_DRIVER,
+        COL_OVERRIDE,
+        COL_VERDICT,
+        COL_DECISION,
+        _COL_MAX,
+};
+
+static const char *const column_title[_COL_MAX] = {
+        [COL_ADDRESS] = "ADDRESS",     [COL_TYPE] = "TYPE",         [COL_TRANSPORT] = "TRANSPORT",
+        [COL_BIT33] = "BIT33",         [COL_EVIDENCE] = "EVIDENCE", [COL_GROUP] = "IOMMU-GROUP",
+        [COL_CONTEXT] = "CONTEXT",     [COL_DRIVER] = "DRIVER",     [COL_OVERRIDE] = "OVERRIDE",
+        [COL_VERDICT] = "VERDICT",     [COL_DECISION] = "DECISION",
+};
+
+typedef struct Row {
+        char cell[_COL_MAX][96]; /* the longest: a driver name (64), "offered-pci-cfg (recorded)" */
+} Row;
+
+typedef struct Table {
+        Row *rows;
+        size_t n, allocated;
+} Table;
+
+static void table_done(Table *t)
+{
+        free(t->rows);
+        *t = (Table){};
+}
+
+static Row *table_add(Table *t)
+{
+        if (t->n == t->allocated) {
+                size_t a = t->allocated ? t->allocated * 2 : 16;
+                Row *nr = realloc(t->rows, a * sizeof(Row));
+                if (!nr)
+                        return NULL;
+                t->rows = nr;
+                t->allocated = a;
+        }
+        return &t->rows[t->n++];
+}
+
+static const char *dash_if_empty(const char *s)
+{
+        return s && s[0] ? s : "-";
+}
+
+static void fill_row(Row *row, const CtlFunction *f)
+{
+        const Evidence *e = &f->evidence;
+        const Assessment *a = &f->assessment;
+        bool virtio = ctl_is_virtio(f);
+
+#define CELL(col, ...) snprintf(row->cell[col], sizeof row->cell[col], __VA_ARGS__)
+        CELL(COL_ADDRESS, "%s", e->address);
+        ctl_type_string(e, row->cell[COL_TYPE], sizeof row->cell[COL_TYPE]);
+        CELL(COL_TRANSPORT, "%s", virtio ? transport_to_string(e->transport) : "-");
+        CELL(COL_BIT33, "%s", ctl_bit33_string(f));
+        ctl_evidence_source(f, row->cell[COL_EVIDENCE], sizeof row->cell[COL_EVIDENCE]);
+        if (e->group_number >= 0)
+                CELL(COL_GROUP, "%d (%s)", e->group_number,
+                     e->group_type[0] ? e->group_type : iommu_group_kind_to_string(e->group_kind));
+        else
+                CELL(COL_GROUP, "-");
+        CELL(COL_CONTEXT, "%s", context_to_string(a->context));
+        CELL(COL_DRIVER, "%s", dash_if_empty(e->driver));
+        CELL(COL_OVERRIDE, "%s", e->driver_override_read ? dash_if_empty(e->driver_override) : "?");
+        CELL(COL_VERDICT, "%s", virtio ? verdict_to_string(a->verdict) : "-");
+        CELL(COL_DECISION, "%s", decision_to_string(a->decision));
+#undef CELL
+}
+
+static void print_line(const size_t width[_COL_MAX], const char *const cells[_COL_MAX])
+{
+        /* No padding after the last column: lines without trailing blanks. */
+        for (size_t c = 0; c + 1 < _COL_MAX; c++)
+                printf("%-*s  ", (int) width[c], cells[c]);
+        printf("%s\n", cells[_COL_MAX - 1]);
+}
+
+static void table_print(const Table *t)
+{
+        size_t width[_COL_MAX];
+
+        for (size_t c = 0; c < _COL_MAX; c++) {
+                width[c] = strlen(column_title[c]);
+                for (size_t i = 0; i < t->n; i++) {
+                        size_t l = strlen(t->rows[i].cell[c]);
+                        if (l > width[c])
+                                width[c] = l;
+                }
+        }
+
+        print_line(width, column_title);
+        for (size_t i = 0; i < t->n; i++) {
+                const char *cells[_COL_MAX];
+                for (size_t c = 0; c < _COL_MAX; c++)
+                        cells[c] = t->rows[i].cell[c];
+                print_line(width, cells);
+        }
+}
+
+int verb_list(Ctl *c, bool json, bool all)
+{
+        _cleanup_strv_free_ char **addresses = NULL;
+        unsigned n_virtio = 0, n_verdict[_VERDICT_MAX] = {}, n_decision[_DECISION_MAX] = {};
+        struct json_object *doc = NULL, *functions = NULL;
+        Table table = {};
+        int r, ret = CTL_EXIT_OK;
+
+        r = probe_list_functions(c->root, &addresses);
+        if (r < 0) {
+                fprintf(stderr, "vfio-guardctl: cannot list PCI functions under %s/sys/bus/pci/devices: %s\n",
+                        c->root, strerror(-r));
+                return CTL_EXIT_FAILURE;
+        }
+
+        if (json) {
+                doc = ctl_json_document(c);
+                functions = json_object_new_array();
+                if (!doc || !functions || json_object_object_add(doc, "functions", functions) < 0) {
+                        json_object_put(functions);
+                        r = -ENOMEM;
+                        goto finish;
+                }
+        }
+
+        for (char **a = addresses; a && *a; a++) {
+                CtlFunction f;
+
+                r = ctl_function_probe(c, *a, &f);
+                if (r == -ENOENT)
+                        continue; /* removed while we listed: not an error */
+                if (r < 0) {
+                        fprintf(stderr, "vfio-guardctl: %s: cannot examine the function, skipping: %s\n", *a,
+                                strerror(-r));
+                        ret = CTL_EXIT_FAILURE;
+                        continue;
+                }
+                if (!ctl_is_virtio(&f) && !all)
+                        continue;
+
+                if (ctl_is_virtio(&f)) {
+                        n_virtio++;
+                        n_verdict[f.assessment.verdict]++;
+                        n_decision[f.assessment.decision]++;
+                }
+
+                if (json) {
+                        struct json_object *o = ctl_json_function(c, &f);
+                        if (!o || json_object_array_add(functions, o) < 0) {
+                                json_object_put(o);
+                                r = -ENOMEM;
+                                goto finish;
+                        }
+                } else {
+                        Row *row = table_add(&table);
+                        if (!row) {
+                                r = -ENOMEM;
+                                goto finish;
+                        }
+                        fill_row(row, &f);
+                }
+        }
+
+        if (json) {
+                r = ctl_json_print(stdout, doc);
+                if (r < 0)
+                        goto finish;
+        } else {
+                if (table.n > 0)
+                        table_print(&table);
+                printf("%s%u virtio function%s: %u translated, %u bypass, %u unknown; %u allowed, %u refused%s\n",
+                       table.n > 0 ? "\n" : "", n_virtio, n_virtio == 1 ? "" : "s",
+                       n_verdict[VERDICT_TRANSLATED], n_verdict[VERDICT_BYPASS], n_verdict[VERDICT_UNKNOWN],
+                       n_decision[DECISION_ALLOW], n_decision[DECISION_REFUSE],
+                       c->config.mode == GUARD_MODE_AUDIT && n_decision[DECISION_REFUSE] > 0
+                               ? " (Mode=audit: refusals are logged, not enforced)"
+                               : "");
+        }
+        r = 0;
+
+finish:
+        json_object_put(doc);
+        table_done(&table);
+        if (fflush(stdout) != 0 && r >= 0)
+                r = -EIO;
+        if (r < 0) {
+                fprintf(stderr, "vfio-guardctl: list: %s\n", strerror(-r));
+                return CTL_EXIT_FAILURE;
+        }
+        return ret;
+}
