@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "probe/probe.h"
+#include "probe/sysfs.h"
+#include "shared/macro.h"
+#include "shared/strv.h"
+
+/* Parse 1–max_digits hex digits at *p; advance *p. */
+static int hex_field(const char **p, unsigned max_digits, unsigned long *ret)
+{
+        const char *s = *p;
+        unsigned long v = 0;
+        unsigned n = 0;
+
+        while (isxdigit((unsigned char) s[n])) {
+                if (n == max_digits)
+                        return -EINVAL;
+                v = v * 16 + (unsigned long) (isdigit((unsigned char) s[n]) ? s[n] - '0'
+                                                                              : tolower((unsigned char) s[n]) - 'a' + 10);
+                n++;
+        }
+        if (n == 0)
+                return -EINVAL;
+        *p = s + n;
+        *ret = v;
+        return 0;
+}
+
+int pci_address_normalize(const char *s, char ret[PCI_ADDRESS_MAX])
+{
+        unsigned long a, b, domain = 0, bus, dev, fn;
+        const char *p = s;
+
+        if (!s)
+                return -EINVAL;
+
+        /* DOMAIN:BUS:DEV.FN or BUS:DEV.FN; a domain has up to 8 hex digits (VMD uses 5). */
+        if (hex_field(&p, 8, &a) < 0 || *p++ != ':')
+                return -EINVAL;
+        if (hex_field(&p, 2, &b) < 0)
+                return -EINVAL;
+        if (*p == ':') {
+                p++;
+                domain = a;
+                bus = b;
+                if (hex_field(&p, 2, &dev) < 0)
+                        return -EINVAL;
+        } else {
+                if (a > 0xff)
+                        return -EINVAL;
+                bus = a;
+                dev = b;
+        }
+        if (*p++ != '.')
+                return -EINVAL;
+        if (hex_field(&p, 1, &fn) < 0 || *p != 0)
+                return -EINVAL;
+        if (dev > 0x1f || fn > 7)
+                return -EINVAL;
+
+        snprintf(ret, PCI_ADDRESS_MAX, "%04lx:%02lx:%02lx.%lx", domain, bus, dev, fn);
+        return 0;
+}
+
+int sysfs_pci_path(const char *root, const char *address, const char *name, char *buf, size_t size)
+{
+        int n = snprintf(buf, size, "%s/sys/bus/pci/devices/%s%s%s", strempty(root), address, name ? "/" : "",
+                         strempty(name));
+        return n < 0 || (size_t) n >= size ? -ENAMETOOLONG : 0;
+}
+
+int sysfs_read_all(const char *path, char *buf, size_t size)
+{
+        _cleanup_close_ int fd = -1;
+        size_t n = 0;
+
+        if (size < 2)
+                return -EINVAL;
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return negative_errno();
+
+        /* One byte more than fits tells "too long" from "exactly full". */
+        for (;;) {
+                ssize_t k = read(fd, buf + n, size - n);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return negative_errno();
+                }
+                if (k == 0)
+                        break;
+                n += (size_t) k;
+                if (n == size)
+                        return -EFBIG;
+        }
+        buf[n] = 0;
+        return (int) n;
+}
+
+int sysfs_read_line(const char *path, char *buf, size_t size)
+{
+        char tmp[4096];
+        size_t n;
+        int r;
+
+        r = sysfs_read_all(path, tmp, sizeof tmp);
+        if (r < 0)
+                return r;
+        n = strcspn(tmp, "\n");
+        if (n >= size)
+                return -ENAMETOOLONG;
+        memcpy(buf, tmp, n);
+        buf[n] = 0;
+        return (int) n;
+}
+
+int sysfs_read_hex(const char *path, uint32_t max, uint32_t *ret)
+{
+        char line[64], *end;
+        unsigned long v;
+        int r;
+
+        r = sysfs_read_line(path, line, sizeof line);
+        if (r < 0)
+                return r;
+        if (!isxdigit((unsigned char) line[0]) && !(line[0] == '0' && line[1] == 'x'))
+                return -EINVAL;
+        errno = 0;
+        v = strtoul(line, &end, 16);
+        if (errno != 0 || end == line || *end != 0 || v > max)
+                return -EINVAL;
+        *ret = (uint32_t) v;
+        return 0;
+}
+
+int sysfs_read_link_basename(const char *path, char *buf, size_t size)
+{
+        char target[PATH_MAX];
+        const char *base;
+        ssize_t n;
+
+        n = readlink(path, target, sizeof target - 1);
+        if (n < 0)
+                return negative_errno();
+        target[n] = 0;
+        while (n > 1 && target[n - 1] == '/')
+                target[--n] = 0;
+        base = strrchr(target, '/');
+        base = base ? base + 1 : target;
+        if (!*base)
+                return -EINVAL;
+        if (strlen(base) >= size)
+                return -ENAMETOOLONG;
+        strcpy(buf, base);
+        return 0;
+}
+
+static bool is_virtio_name(const char *s)
+{
+        if (!strneq(s, "virtio", STRLEN("virtio")) || !s[STRLEN("virtio")])
+                return false;
+        for (s += STRLEN("virtio"); *s; s++)
+                if (!isdigit((unsigned char) *s))
+                        return false;
+        return true;
+}
+
+int sysfs_virtio_child(const char *root, const char *address, char *buf, size_t size)
+{
+        _cleanup_closedir_ DIR *d = NULL;
+        char path[PATH_MAX];
+        struct dirent *de;
+        int r;
+
+        r = sysfs_pci_path(root, address, NULL, path, sizeof path);
+        if (r < 0)
+                return r;
+        d = opendir(path);
+        if (!d)
+                return negative_errno();
+
+        /* virtio-pci registers exactly one virtio device per PCI function. */
+        while ((errno = 0, de = readdir(d))) {
+                if (!is_virtio_name(de->d_name))
+                        continue;
+                if (strlen(de->d_name) >= size)
+                        return -ENAMETOOLONG;
+                strcpy(buf, de->d_name);
+                return 0;
+        }
+        return errno > 0 ? -errno : -ENOENT;
+}
+
+int sysfs_read_iommu_group(const char *root, const char *address, Evidence *e)
+{
+        char path[PATH_MAX], group[32], name[64], *end;
+        unsigned long n;
+        int r;
+
+        e->group_kind = IOMMU_GROUP_NONE;
+        e->group_number = -1;
+        e->group_type[0] = 0;
+
+        r = sysfs_pci_path(root, address, "iommu_group", path, sizeof path);
+        if (r < 0)
+                return r;
+        r = sysfs_read_link_basename(path, group, sizeof group);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+
+        errno = 0;
+        n = strtoul(group, &end, 10);
+        if (errno != 0 || end == group || *end || n > INT_MAX)
+                return -EINVAL;
+
+        e->group_number = (int) n;
+        e->group_kind = IOMMU_GROUP_REAL;
+
+        snprintf(path, sizeof path, "%s/sys/kernel/iommu_groups/%lu/type", strempty(root), n);
+        if (sysfs_read_line(path, e->group_type, sizeof e->group_type) < 0)
+                e->group_type[0] = 0; /* older kernels have no type; the group still counts */
+
+        /* vfio names its no-IOMMU groups; no other group has this name. */
+        snprintf(path, sizeof path, "%s/sys/kernel/iommu_groups/%lu/name", strempty(root), n);
+        if (sysfs_read_line(path, name, sizeof name) >= 0 && streq(name, "vfio-noiommu"))
+                e->group_kind = IOMMU_GROUP_NOIOMMU;
+
+        return 0;
+}
+
+static int list_addresses(const char *dir, const char *except, char ***ret)
+{
+        _cleanup_strv_free_ char **l = NULL;
+        _cleanup_closedir_ DIR *d = NULL;
+        struct dirent *de;
+        int r;
+
+        d = opendir(dir);
+        if (!d)
+                return negative_errno();
+
+        while ((errno = 0, de = readdir(d))) {
+                char a[PCI_ADDRESS_MAX];
+
+                if (de->d_name[0] == '.')
+                        continue;
+                /* Only names that are addresses, exactly as the kernel writes them. */
+                if (pci_address_normalize(de->d_name, a) < 0 || !streq(a, de->d_name))
+                        continue;
+                if (except && streq(a, except))
+                        continue;
+                r = strv_extend(&l, a);
+                if (r < 0)
+                        return r;
+        }
+        if (errno > 0)
+                return -errno;
+
+        if (!l) {
+                l = calloc(1, sizeof(char *));
+                if (!l)
+                        return -ENOMEM;
+        }
+        strv_sort(l);
+        r = (int) strv_length(l);
+        *ret = TAKE_PTR(l);
+        return r;
+}
+
+int probe_list_functions(const char *root, char ***ret)
+{
+        char dir[PATH_MAX];
+
+        snprintf(dir, sizeof dir, "%s/sys/bus/pci/devices", strempty(root));
+        return list_addresses(dir, NULL, ret);
+}
+
+int probe_group_members(const char *root, int group_number, const char *except_address, char ***ret)
+{
+        char dir[PATH_MAX], except[PCI_ADDRESS_MAX];
+
+        if (group_number < 0)
+                return -EINVAL;
+        if (except_address && pci_address_normalize(except_address, except) < 0)
+                return -EINVAL;
+        snprintf(dir, sizeof dir, "%s/sys/kernel/iommu_groups/%d/devices", strempty(root), group_number);
+        return list_addresses(dir, except_address ? except : NULL, ret);
+}

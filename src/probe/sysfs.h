@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* Small readers of sysfs attributes below a root, shared by the probe files. Internal to src/probe/. */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/evidence.h"
+
+/* ROOT/sys/bus/pci/devices/ADDRESS[/name] into buf. Returns 0 or -ENAMETOOLONG. */
+int sysfs_pci_path(const char *root, const char *address, const char *name, char *buf, size_t size);
+
+/* The first line of a small attribute, without its newline. Returns the length, or -errno. */
+int sysfs_read_line(const char *path, char *buf, size_t size);
+/* A whole small attribute (at most size - 1 bytes; -EFBIG when there is more). Returns the length or -errno. */
+int sysfs_read_all(const char *path, char *buf, size_t size);
+/* "0x1af4\n" and friends. Returns 0, -errno, or -EINVAL when not a number no larger than max. */
+int sysfs_read_hex(const char *path, uint32_t max, uint32_t *ret);
+/* The last component of a symlink's target. Returns 0 or -errno (-ENOENT when there is no link). */
+int sysfs_read_link_basename(const char *path, char *buf, size_t size);
+
+/* The virtio child (virtioN) of a PCI function: its name. Returns 0, -ENOENT when there is none, or -errno. */
+int sysfs_virtio_child(const char *root, const char *address, char *buf, size_t size);
+
+/* Fill group_kind, group_number, group_type from the iommu_group link and ROOT/sys/kernel/iommu_groups/N.
+ * Returns 0 (also without a group), or -errno when the link exists but cannot be understood. */
+int sysfs_read_iommu_group(const char *root, const char *address, Evidence *e);
