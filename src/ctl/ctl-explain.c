@@ -356,7 +356,7 @@ static int explain_text(const Ctl *c, const CtlFunction *f, const Member *member
         PARAGRAPH("Driver:", say_driver(&p, c, f));
         PARAGRAPH("Daemon:", say_record(&p, c, e));
         PARAGRAPH("Decision:",
-                  say(&p, "%s: %s.", decision_to_string(a->decision), assessment_reason_text(e, a, buf, sizeof buf));
+                  say(&p, "%s.", assessment_reason_text(e, a, buf, sizeof buf));
                   if (c->config.mode == GUARD_MODE_AUDIT && a->decision == DECISION_REFUSE)
                           say(&p, "Mode=audit: the guard only logs this refusal and changes nothing."));
         fix = assessment_fix(e, a);
