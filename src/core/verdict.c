@@ -90,7 +90,9 @@ void assess(const Evidence *e, const Config *c, Assessment *ret)
         } else if (a.verdict == VERDICT_TRANSLATED) {
                 a.decision = DECISION_ALLOW;
                 a.reason = REASON_TRANSLATED;
-        } else if (a.verdict == VERDICT_UNKNOWN && c->unknown_allow) {
+        } else if (a.context == CONTEXT_IOMMU && a.verdict == VERDICT_UNKNOWN && c->unknown_allow) {
+                /* Unknown= speaks for context iommu only; without an IOMMU, NoIOMMU= decides bypass and
+                 * unknown alike, so NoIOMMU=refuse is not undone by Unknown=allow. */
                 a.decision = DECISION_ALLOW;
                 a.reason = REASON_UNKNOWN_ALLOWED;
         } else if (a.context == CONTEXT_IOMMU) {

@@ -44,7 +44,7 @@ typedef enum DecisionReason {
         REASON_TRANSLATED,        /* bit 33 offered */
         REASON_BYPASS_IOMMU,      /* bypass behind an IOMMU: the crash case */
         REASON_UNKNOWN_IOMMU,     /* unknown behind an IOMMU, Unknown=refuse */
-        REASON_UNKNOWN_ALLOWED,   /* unknown, Unknown=allow */
+        REASON_UNKNOWN_ALLOWED,   /* unknown behind an IOMMU, Unknown=allow (without one NoIOMMU= decides) */
         REASON_NOIOMMU_ALLOWED,   /* no IOMMU, NoIOMMU=allow: vfio only in no-IOMMU mode, nothing corrupted */
         REASON_NOIOMMU_REFUSED,   /* no IOMMU, NoIOMMU=refuse */
         _DECISION_REASON_MAX,
