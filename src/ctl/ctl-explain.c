@@ -226,6 +226,12 @@ static void say_record(Paragraph *p, const Ctl *c, const Evidence *e)
                 say(p, "vfio-guardd's record of this function cannot be read: %s.", strerror(-r));
                 return;
         }
+        if (rec.vendor != e->vendor || rec.device != e->device) {
+                /* The address was reused (hotplug): probe ignored the record, and so does the reader. */
+                say(p, "vfio-guardd's record at this address is about another device (%04x:%04x) and is "
+                       "ignored.", rec.vendor, rec.device);
+                return;
+        }
         say(p, "vfio-guardd recorded verdict %s and decision %s", strna(verdict_to_string(rec.verdict)),
             strna(decision_to_string(rec.decision)));
         if (rec.updated_usec > 0) {

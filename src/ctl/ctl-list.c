@@ -78,8 +78,11 @@ static void fill_row(Row *row, const CtlFunction *f)
         CELL(COL_BIT33, "%s", ctl_bit33_string(f));
         ctl_evidence_source(f, row->cell[COL_EVIDENCE], sizeof row->cell[COL_EVIDENCE]);
         if (e->group_number >= 0)
+                /* A no-IOMMU group's type says nothing; its kind is what matters. */
                 CELL(COL_GROUP, "%d (%s)", e->group_number,
-                     e->group_type[0] ? e->group_type : iommu_group_kind_to_string(e->group_kind));
+                     e->group_kind == IOMMU_GROUP_NOIOMMU || !e->group_type[0]
+                             ? iommu_group_kind_to_string(e->group_kind)
+                             : e->group_type);
         else
                 CELL(COL_GROUP, "-");
         CELL(COL_CONTEXT, "%s", context_to_string(a->context));
