@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* The guard's state, shared by the files of src/daemon (one concern each) and by nobody else. */
+
+#include <libudev.h>
+#include <sys/types.h>
+#include <systemd/sd-event.h>
+
+#include "act/pin.h"
+#include "core/evidence.h"
+#include "core/verdict.h"
+#include "daemon/guard.h"
+
+typedef struct Function {
+        Guard *guard;
+        char address[PCI_ADDRESS_MAX];
+        bool decided;             /* evidence gathered and assessed at least once */
+        bool guarded;             /* a virtio function (decision allow or refuse) */
+        bool removed;             /* gone; freed once its unbind child has ended */
+        Evidence evidence;
+        Assessment assessment;
+        char evidence_text[512];
+        bool pinned_by_guard;     /* the daemon wrote driver_override itself (kept in the /run record) */
+
+        /* The last usable feature word. virtioN and its features vanish when virtio-pci unbinds (libvirt does
+         * that before it binds vfio-pci): the device's offer does not change while it stays present, so the
+         * word stays evidence until `remove`. Also taken from the /run record after a restart. */
+        bool remembered;
+        FeatureSource remembered_source;
+        uint64_t remembered_features;
+        uint16_t remembered_vendor, remembered_device;
+        unsigned refused_bindings;
+
+        /* An unbind in flight: while set, no lock-taking attribute of this function is touched. */
+        pid_t unbind_pid;
+        char unbind_driver[64];
+        bool unbind_stuck;
+        sd_event_source *unbind_child;
+        sd_event_source *unbind_timer;
+} Function;
+
+struct Guard {
+        sd_event *event;
+        char *root;
+        char *config_file;
+        bool enforce;
+        bool notify;
+        bool use_monitor;
+        uint64_t unbind_timeout_usec;
+        EventSink sink;
+        void *sink_userdata;
+        GuardDecisionHook decision_hook;
+        void *decision_hook_userdata;
+
+        Config config;
+        bool config_loaded;
+
+        Function **functions;
+        size_t n_functions, allocated;
+
+        struct udev *udev;
+        struct udev_monitor *monitor;
+        sd_event_source *monitor_source;
+
+        bool started, ready;
+        unsigned refused_bindings;
+        char status[256];
+};
+
+/* Nothing is written to sysfs unless --enforce was given and Mode=enforce. */
+static inline bool guard_may_act(const Guard *g)
+{
+        return g->enforce && g->config.mode == GUARD_MODE_ENFORCE;
+}
+
+/* guard.c */
+Function *guard_find(Guard *g, const char *address);
+typedef enum DecideFlags {
+        DECIDE_MAY_UNBIND = 1 << 0,  /* unbind when bound to a guarded driver (start, add, reload, bind) */
+        DECIDE_MAY_READ_OFFERED = 1 << 1, /* nothing can be probing it right now (not right after `add`) */
+        DECIDE_FORCE_LOG = 1 << 2,   /* journal the classification even when it did not change */
+        DECIDE_RETRIED = 1 << 3,     /* internal: second pass after pinning an unbound unknown function */
+} DecideFlags;
+/* Probe, assess, act, record. Returns 0, -ENOENT when the function is gone (it is forgotten), other -errno. */
+int guard_decide(Guard *g, const char *address, DecideFlags flags, const char *why);
+void guard_forget(Guard *g, const char *address);
+/* Free a function marked removed whose unbind child has ended. */
+void guard_drop(Guard *g, Function *f);
+void guard_emit(Guard *g, const GuardEvent *ev);
+/* Fill the function's fields (device, verdict, …) of an event; pci_id is storage for one of them. */
+void guard_function_event(Guard *g, Function *f, GuardEvent *ev, char pci_id[static 16]);
+void guard_emit_function(Guard *g, Function *f, EventKind kind, int priority, const char *action,
+                         const char *driver, const char *fmt, ...) _printf_(7, 8);
+void function_record(Guard *g, Function *f);
+
+/* The function's driver_override names the native driver (by the guard or anybody). */
+bool function_is_pinned(const Function *f);
+
+/* refuse.c: the unbind job. */
+int refuse_start(Guard *g, Function *f, const char *driver);
+void refuse_cancel_watch(Function *f);
+/* Ensure the pin of a refused function (no unbind in flight). why: "start", "bind", … */
+void refuse_ensure_pin(Guard *g, Function *f, const char *why);
+
+/* monitor.c */
+int monitor_start(Guard *g);
+void monitor_stop(Guard *g);
+
+/* status.c */
+void status_update(Guard *g);
+void status_ready(Guard *g);
+void status_stopping(Guard *g);

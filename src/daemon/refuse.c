@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Refusing a function to vfio: the pin, and the unbind job when a guarded driver bound it anyway. The unbind is
+ * written by a child (act/unbind.c); the loop only watches it: a timer names the holders when it takes long, the
+ * child's end finishes the job (re-pin, hand back to the native driver). While the child lives, nothing that
+ * takes the function's device lock is touched (DESIGN.md section 4).
+ */
+#include <syslog.h>
+#include <sys/wait.h>
+
+#include "act/holders.h"
+#include "act/pin.h"
+#include "act/reprobe.h"
+#include "act/unbind.h"
+#include "daemon/guard-internal.h"
+
+void refuse_cancel_watch(Function *f)
+{
+        f->unbind_child = sd_event_source_disable_unref(f->unbind_child);
+        f->unbind_timer = sd_event_source_disable_unref(f->unbind_timer);
+}
+
+void refuse_ensure_pin(Guard *g, Function *f, const char *why)
+{
+        char cur[PIN_VALUE_MAX] = "";
+        int r;
+
+        if (f->unbind_pid > 0 || !g->config.pin)
+                return;
+
+        if (f->evidence.driver_override_read)
+                snprintf(cur, sizeof cur, "%s", f->evidence.driver_override);
+        else if (pin_read(g->root, f->address, cur, sizeof cur) == -ENOENT)
+                return; /* a kernel without driver_override, or the function just went away */
+        if (streq(cur, PIN_NATIVE_DRIVER))
+                return;
+
+        if (!guard_may_act(g)) {
+                guard_emit_function(g, f, EVENT_PINNED, LOG_NOTICE, "would-pin", PIN_NATIVE_DRIVER,
+                                    "%s: would pin driver_override to %s (%s); not enforcing", f->address,
+                                    PIN_NATIVE_DRIVER, why);
+                return;
+        }
+
+        r = pin_write(g->root, f->address, PIN_NATIVE_DRIVER);
+        if (r < 0) {
+                guard_emit_function(g, f, EVENT_ACTION_FAILED, LOG_ERR, "pin", PIN_NATIVE_DRIVER,
+                                    "%s: could not pin driver_override to %s: %s", f->address, PIN_NATIVE_DRIVER,
+                                    strerror(-r));
+                return;
+        }
+        f->pinned_by_guard = true;
+        snprintf(f->evidence.driver_override, sizeof f->evidence.driver_override, "%s", PIN_NATIVE_DRIVER);
+        f->evidence.driver_override_read = true;
+        if (cur[0])
+                guard_emit_function(g, f, EVENT_PINNED, LOG_NOTICE, "re-pin", PIN_NATIVE_DRIVER,
+                                    "%s: driver_override had been set to \"%s\"; pinned it back to %s (%s)",
+                                    f->address, cur, PIN_NATIVE_DRIVER, why);
+        else
+                guard_emit_function(g, f, EVENT_PINNED, LOG_NOTICE, "pin", PIN_NATIVE_DRIVER,
+                                    "%s: pinned driver_override to %s, vfio cannot bind it (%s)", f->address,
+                                    PIN_NATIVE_DRIVER, why);
+        function_record(g, f);
+}
+
+static int on_unbind_timeout(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        Function *f = userdata;
+        Guard *g = f->guard;
+        _cleanup_free_ Holder *h = NULL;
+        char holders[512] = "";
+        int n;
+
+        n = holders_find(g->root, f->address, f->evidence.group_number, &h);
+        if (n > 0)
+                holders_format(h, (size_t) n, holders, sizeof holders);
+        f->unbind_stuck = true;
+
+        _cleanup_free_ char *message = NULL;
+        char pci_id[16];
+        if (asprintf(&message,
+                     "%s: unbinding it from %s has not finished after %.1f s: %s%s; the guard goes on serving the "
+                     "other functions and finishes this one when the device is let go",
+                     f->address, f->unbind_driver, (double) g->unbind_timeout_usec / 1e6,
+                     n > 0 ? "held by " : n == 0 ? "no holder found" : "holders could not be read",
+                     holders) < 0)
+                message = NULL;
+        GuardEvent ev = {
+                .kind = EVENT_UNBIND_STUCK,
+                .priority = LOG_WARNING,
+                .message = message ?: "unbind stuck",
+                .action = "unbind",
+                .driver = f->unbind_driver,
+                .holders = n > 0 ? holders : NULL,
+        };
+        guard_function_event(g, f, &ev, pci_id);
+        guard_emit(g, &ev);
+        status_update(g);
+        return 0;
+}
+
+static int on_unbind_done(sd_event_source *s, const siginfo_t *si, void *userdata)
+{
+        Function *f = userdata;
+        Guard *g = f->guard;
+        char address[PCI_ADDRESS_MAX], driver[64], actions[64] = "unbind";
+        bool was_stuck = f->unbind_stuck;
+        int r, k;
+
+        r = unbind_result(si);
+        f->unbind_pid = 0;
+        f->unbind_stuck = false;
+        refuse_cancel_watch(f);
+        snprintf(address, sizeof address, "%s", f->address);
+        snprintf(driver, sizeof driver, "%s", f->unbind_driver);
+
+        if (f->removed) {
+                guard_drop(g, f);
+                status_update(g);
+                return 0;
+        }
+
+        if (r < 0 && r != -ENODEV) {
+                guard_emit_function(g, f, EVENT_ACTION_FAILED, LOG_ERR, "unbind", driver,
+                                    "%s: could not unbind it from %s: %s", address, driver, strerror(-r));
+                status_update(g);
+                return 0;
+        }
+
+        /* Unbound (or -ENODEV: somebody else unbound it first). The override may have been rewritten while
+         * the unbind waited (libvirt, driverctl, dpdk-devbind write it before they bind): pin it again. */
+        if (g->config.pin && guard_may_act(g)) {
+                char cur[PIN_VALUE_MAX] = "";
+                k = pin_read(g->root, address, cur, sizeof cur);
+                if (k >= 0 && !streq(cur, PIN_NATIVE_DRIVER))
+                        k = pin_write(g->root, address, PIN_NATIVE_DRIVER);
+                if (k >= 0) {
+                        f->pinned_by_guard = true;
+                        snprintf(f->evidence.driver_override, sizeof f->evidence.driver_override, "%s",
+                                 PIN_NATIVE_DRIVER);
+                        f->evidence.driver_override_read = true;
+                        strcat(actions, ",re-pin");
+                } else
+                        guard_emit_function(g, f, EVENT_ACTION_FAILED, LOG_ERR, "re-pin", PIN_NATIVE_DRIVER,
+                                            "%s: could not pin driver_override again: %s", address, strerror(-k));
+        }
+        if (g->config.reprobe && guard_may_act(g)) {
+                k = reprobe_function(g->root, address, PIN_NATIVE_DRIVER,
+                                     g->config.pin && f->evidence.driver_override_read &&
+                                             streq(f->evidence.driver_override, PIN_NATIVE_DRIVER));
+                if (k >= 0)
+                        strcat(actions, ",reprobe");
+                else
+                        guard_emit_function(g, f, EVENT_ACTION_FAILED, LOG_WARNING, "reprobe", PIN_NATIVE_DRIVER,
+                                            "%s: could not hand it back to %s: %s", address, PIN_NATIVE_DRIVER,
+                                            strerror(-k));
+        }
+        guard_emit_function(g, f, EVENT_UNBOUND, LOG_NOTICE, actions, driver,
+                            "%s: unbound from %s%s (%s)", address, driver,
+                            was_stuck ? " after its holders let go" : "", actions);
+        function_record(g, f);
+
+        /* Fresh evidence, no new unbind: the kernel's own bind/unbind uevents drive anything further. */
+        (void) guard_decide(g, address, 0, "unbind finished");
+        return 0;
+}
+
+int refuse_start(Guard *g, Function *f, const char *driver)
+{
+        pid_t pid;
+        int r;
+
+        if (f->unbind_pid > 0)
+                return 0;
+
+        if (!guard_may_act(g)) {
+                guard_emit_function(g, f, EVENT_BIND_REFUSED, LOG_NOTICE, "would-unbind", driver,
+                                    "%s: bound to %s; would unbind it%s; not enforcing", f->address, driver,
+                                    g->config.pin ? ", pin it to " PIN_NATIVE_DRIVER " and hand it back" : "");
+                return 0;
+        }
+
+        /* At once: user space may be opening the vfio group right now. */
+        r = unbind_spawn(g->root, f->address, driver, g->config.pin ? PIN_NATIVE_DRIVER : NULL, &pid);
+        if (r < 0) {
+                guard_emit_function(g, f, EVENT_ACTION_FAILED, LOG_ERR, "unbind", driver,
+                                    "%s: could not start unbinding it from %s: %s", f->address, driver, strerror(-r));
+                return r;
+        }
+        f->unbind_pid = pid;
+        f->unbind_stuck = false;
+        snprintf(f->unbind_driver, sizeof f->unbind_driver, "%s", driver);
+        if (g->config.pin)
+                f->pinned_by_guard = true; /* the child writes it first */
+
+        r = sd_event_add_child(g->event, &f->unbind_child, pid, WEXITED, on_unbind_done, f);
+        if (r >= 0)
+                r = sd_event_add_time_relative(g->event, &f->unbind_timer, CLOCK_MONOTONIC, g->unbind_timeout_usec,
+                                               0, on_unbind_timeout, f);
+        if (r < 0) {
+                /* Cannot watch it: the child still does its job; the next uevent re-decides. */
+                guard_emit_function(g, f, EVENT_ACTION_FAILED, LOG_ERR, "unbind", driver,
+                                    "%s: cannot watch the unbind child %d: %s", f->address, (int) pid, strerror(-r));
+                refuse_cancel_watch(f);
+                f->unbind_pid = 0;
+                return r;
+        }
+
+        f->refused_bindings++;
+        g->refused_bindings++;
+        guard_emit_function(g, f, EVENT_BIND_REFUSED, LOG_NOTICE, "unbind", driver,
+                            "%s: %s bound a function the guard refuses; unbinding it%s", f->address, driver,
+                            g->config.pin ? ", pinning it to " PIN_NATIVE_DRIVER : "");
+        status_update(g);
+        return 0;
+}
