@@ -1,0 +1,630 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * vfio-guardd against a umockdev testbed: coldplug, hot add, binds of vfio-pci, audit mode, policy, reload,
+ * restart, bad uevents and a stuck unbind. Every write the guard makes lands in the testbed's files, which the
+ * tests read back; nothing here may reach the real /sys (run through tests/ro-sys).
+ */
+#include <check.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <syslog.h>
+
+#include "testbed.h"
+#include "shared/macro.h"
+
+#define SEC 1000000ULL
+
+#define A_BYPASS     "0000:00:03.0"
+#define A_TRANSLATED "0000:00:04.0"
+#define A_LEGACY     "0000:00:05.0"
+#define A_NIC        "0000:00:06.0"
+#define A_UNKNOWN    "0000:00:07.0"
+#define A_HOT        "0000:00:08.0"
+
+static Testbed *t;
+static Seen seen;
+
+static void setup(void)
+{
+        t = testbed_new();
+        seen = (Seen){};
+}
+
+static void teardown(void)
+{
+        seen_clear(&seen);
+        testbed_free(t);
+        t = NULL;
+}
+
+static void assert_override(const char *address, const char *expected)
+{
+        _cleanup_free_ char *s = testbed_override(t, address);
+        ck_assert_msg(streq(s, expected), "%s: driver_override \"%s\", expected \"%s\"", address, s, expected);
+}
+
+static void assert_file(const char *rel, const char *expected)
+{
+        _cleanup_free_ char *s = testbed_read(t, rel);
+        ck_assert_msg(s, "%s is missing", rel);
+        ck_assert_msg(streq(s, expected), "%s: \"%s\", expected \"%s\"", rel, s, expected);
+}
+
+static char *record_value(const char *address, const char *key)
+{
+        char rel[256];
+        _cleanup_free_ char *s = NULL;
+        char *p, *end;
+
+        snprintf(rel, sizeof rel, "run/vfio-guard/functions/%s", address);
+        s = testbed_read(t, rel);
+        if (!s)
+                return NULL;
+        for (p = s; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+                if (strneq(p, key, strlen(key)) && p[strlen(key)] == '=') {
+                        p += strlen(key) + 1;
+                        end = strchr(p, '\n');
+                        return strndup(p, end ? (size_t) (end - p) : strlen(p));
+                }
+        return NULL;
+}
+
+static void assert_record(const char *address, const char *key, const char *expected)
+{
+        _cleanup_free_ char *v = record_value(address, key);
+        ck_assert_msg(v, "%s: no %s in the record", address, key);
+        ck_assert_msg(streq(v, expected), "%s: record %s=%s, expected %s", address, key, v, expected);
+}
+
+/* Every attribute a guard could write, empty: the "nothing written" baseline. */
+static void assert_nothing_written(void)
+{
+        assert_file("sys/bus/pci/drivers/vfio-pci/unbind", "");
+        assert_file("sys/bus/pci/drivers/virtio-pci/bind", "");
+        assert_file("sys/bus/pci/drivers/virtio-pci/unbind", "");
+        assert_file("sys/bus/pci/drivers_probe", "");
+}
+
+static void add_mixed_set(void)
+{
+        g_free(testbed_add(t, A_BYPASS, MOCK_BYPASS, "virtio-pci", 3));
+        g_free(testbed_add(t, A_TRANSLATED, MOCK_TRANSLATED, "virtio-pci", 4));
+        g_free(testbed_add(t, A_LEGACY, MOCK_LEGACY_ONLY, "virtio-pci", 5));
+        g_free(testbed_add(t, A_NIC, MOCK_NOT_VIRTIO, "e1000e", 6));
+}
+
+static bool no_unbind_in_flight(Guard *g, void *userdata)
+{
+        return guard_unbinds_in_flight(g) == 0;
+}
+
+static bool seen_kind(Guard *g, void *userdata)
+{
+        return seen_count(&seen, *(EventKind *) userdata, NULL, NULL) > 0;
+}
+
+/* ---- coldplug ---- */
+
+START_TEST(test_coldplug_mixed)
+{
+        _cleanup_(guard_freep) Guard *g = NULL;
+
+        add_mixed_set();
+        g = testbed_guard(t, &seen, true, 0);
+        ck_assert_int_eq(guard_start(g), 0);
+        ck_assert(guard_is_ready(g));
+
+        assert_override(A_BYPASS, "virtio-pci");
+        assert_override(A_LEGACY, "virtio-pci");
+        assert_override(A_TRANSLATED, "(null)");
+        assert_override(A_NIC, "(null)");
+        assert_nothing_written();
+
+        ck_assert_uint_eq(seen_count(&seen, EVENT_CLASSIFIED, NULL, NULL), 3);
+        ck_assert_uint_eq(seen_count(&seen, EVENT_CLASSIFIED, A_NIC, NULL), 0);
+        ck_assert_uint_eq(seen_count(&seen, EVENT_PINNED, A_BYPASS, "pin"), 1);
+        ck_assert_uint_eq(seen_count(&seen, EVENT_PINNED, A_LEGACY, "pin"), 1);
+        ck_assert_uint_eq(seen_count(&seen, EVENT_PINNED, A_TRANSLATED, NULL), 0);
+        ck_assert_uint_eq(seen_count(&seen, EVENT_STARTED, NULL, NULL), 1);
+        ck_assert_str_eq(seen_find(&seen, EVENT_CLASSIFIED, A_BYPASS)->verdict, "bypass");
+        ck_assert_str_eq(seen_find(&seen, EVENT_CLASSIFIED, A_BYPASS)->decision, "refuse");
+        ck_assert_str_eq(seen_find(&seen, EVENT_CLASSIFIED, A_TRANSLATED)->verdict, "translated");
+        ck_assert_str_eq(seen_find(&seen, EVENT_CLASSIFIED, A_TRANSLATED)->decision, "allow");
+
+        assert_record(A_BYPASS, "VERDICT", "bypass");
+        assert_record(A_BYPASS, "DECISION", "refuse");
+        assert_record(A_BYPASS, "PINNED_BY_GUARD", "1");
+        assert_record(A_TRANSLATED, "DECISION", "allow");
+        assert_record(A_TRANSLATED, "PINNED_BY_GUARD", "0");
+        assert_record(A_LEGACY, "TRANSPORT", "legacy-only");
+        ck_assert_ptr_null(testbed_read(t, "run/vfio-guard/functions/" A_NIC));
+
+        ck_assert_str_eq(guard_status(g), "3 virtio functions: 2 bypass, 1 translated; 2 pinned; 0 vfio bindings refused");
+}
+END_TEST
+
+/* ---- hot add, and a briefly unknown function released once its driver negotiated ---- */
+
+static bool override_is(Guard *g, void *userdata)
+{
+        const char **want = userdata;
+        _cleanup_free_ char *s = testbed_override(t, want[0]);
+        return streq(s, want[1]);
+}
+
+START_TEST(test_hot_add)
+{
+        _cleanup_(guard_freep) Guard *g = NULL;
+        _cleanup_free_ char *syspath = NULL;
+
+        g = testbed_guard(t, &seen, true, 0);
+        ck_assert_int_eq(guard_start(g), 0);
+        ck_assert_str_eq(guard_status(g), "0 virtio functions: 0 bypass, 0 translated; 0 pinned; 0 vfio bindings refused");
+
+        syspath = testbed_add(t, A_HOT, MOCK_BYPASS, NULL, 8);
+        testbed_uevent(t, syspath, "add", NULL);
+        ck_assert(testbed_run_until(g, override_is, (const char *[]){ A_HOT, "virtio-pci" }, 5 * SEC));
+        ck_assert_uint_eq(seen_count(&seen, EVENT_PINNED, A_HOT, "pin"), 1);
+        assert_record(A_HOT, "PINNED_BY_GUARD", "1");
+
+        /* remove: forgotten, record gone */
+        testbed_uevent(t, syspath, "remove", NULL);
+        testbed_remove(t, A_HOT);
+        testbed_settle(g, SEC / 4);
+        ck_assert_ptr_null(testbed_read(t, "run/vfio-guard/functions/" A_HOT));
+        ck_assert_str_eq(guard_status(g), "0 virtio functions: 0 bypass, 0 translated; 0 pinned; 0 vfio bindings refused");
+}
+END_TEST
+
+START_TEST(test_unknown_released_on_virtio_bind)
+{
+        _cleanup_(guard_freep) Guard *g = NULL;
+        _cleanup_free_ char *syspath = NULL;
+        char rel[256];
+
+        syspath = testbed_add(t, A_UNKNOWN, MOCK_UNKNOWN, "virtio-pci", 7);
+        g = testbed_guard(t, &seen, true, 0);
+        ck_assert_int_eq(guard_start(g), 0);
+        /* virtio-pci bound, no device driver yet: all zeros, not evidence → unknown → refused, pinned. */
+        ck_assert_str_eq(seen_find(&seen, EVENT_CLASSIFIED, A_UNKNOWN)->verdict, "unknown");
+        assert_override(A_UNKNOWN, "virtio-pci");
+
+        /* virtio_rng loads and binds: the negotiated word says bit 33 → translated → the guard's pin goes. */
+        snprintf(rel, sizeof rel, "sys/devices/%s/virtio0/features", A_UNKNOWN);
+        testbed_write(t, rel, FEATURES_TRANSLATED "\n", 0);
+        _cleanup_free_ char *vpath = g_strdup_printf("%s/virtio0", syspath);
+        testbed_uevent(t, vpath, "bind", "virtio_rng");
+        ck_assert(testbed_run_until(g, override_is, (const char *[]){ A_UNKNOWN, "" }, 5 * SEC));
+        ck_assert_uint_eq(seen_count(&seen, EVENT_PIN_LIFTED, A_UNKNOWN, "lift-pin"), 1);
+        assert_record(A_UNKNOWN, "VERDICT", "translated");
+        assert_record(A_UNKNOWN, "PINNED_BY_GUARD", "0");
+}
+END_TEST
+
+/* ---- vfio-pci binds ---- */
+
+START_TEST(test_bind_vfio_bypass)
+{
+        _cleanup_(guard_freep) Guard *g = NULL;
+        _cleanup_free_ char *syspath = NULL;
+
+        syspath = testbed_add(t, A_BYPASS, MOCK_BYPASS, "virtio-pci", 3);
+        g = testbed_guard(t, &seen, true, 0);
+        ck_assert_int_eq(guard_start(g), 0);
+        assert_override(A_BYPASS, "virtio-pci");
+
+        /* What libvirt does: rewrite driver_override, unbind virtio-pci, bind vfio-pci. */
+        testbed_write(t, "sys/bus/pci/devices/" A_BYPASS "/driver_override", "vfio-pci\n", 0);
+        testbed_set_driver(t, A_BYPASS, NULL);
+        testbed_uevent(t, syspath, "unbind", NULL);
+        testbed_settle(g, SEC / 5);
+        /* The unbind uevent re-checked the pin. */
+        assert_override(A_BYPASS, "virtio-pci");
+        ck_assert_uint_eq(seen_count(&seen, EVENT_PINNED, A_BYPASS, "re-pin"), 1);
+
+        /* Someone rewrites it again and vfio-pci binds. */
+        testbed_write(t, "sys/bus/pci/devices/" A_BYPASS "/driver_override", "vfio-pci\n", 0);
+        testbed_set_driver(t, A_BYPASS, "vfio-pci");
+        testbed_uevent(t, syspath, "bind", "vfio-pci");
+        ck_assert(testbed_run_until(g, (bool (*)(Guard *, void *)) seen_kind, &(EventKind){ EVENT_UNBOUND }, 5 * SEC));
+        ck_assert(no_unbind_in_flight(g, NULL));
+
+        assert_file("sys/bus/pci/drivers/vfio-pci/unbind", A_BYPASS);
+        assert_override(A_BYPASS, "virtio-pci");
+        assert_file("sys/bus/pci/drivers_probe", A_BYPASS);
+        ck_assert_uint_eq(seen_count(&seen, EVENT_BIND_REFUSED, A_BYPASS, "unbind"), 1);
+        ck_assert_uint_eq(seen_count(&seen, EVENT_UNBOUND, A_BYPASS, "unbind,re-pin,reprobe"), 1);
+        ck_assert_str_eq(seen_find(&seen, EVENT_BIND_REFUSED, A_BYPASS)->driver, "vfio-pci");
+        ck_assert(strstr(guard_status(g), "1 vfio binding refused"));
+}
+END_TEST
+
+START_TEST(test_bind_vfio_translated)
+{
+        _cleanup_(guard_freep) Guard *g = NULL;
+        _cleanup_free_ char *syspath = NULL;
+
+        syspath = testbed_add(t, A_TRANSLATED, MOCK_TRANSLATED, "virtio-pci", 4);
+        g = testbed_guard(t, &seen, true, 0);
+        ck_assert_int_eq(guard_start(g), 0);
+
+        testbed_write(t, "sys/bus/pci/devices/" A_TRANSLATED "/driver_override", "vfio-pci\n", 0);
+        testbed_set_driver(t, A_TRANSLATED, NULL);
+        /* virtioN and its features go with virtio-pci. */
+        _cleanup_free_ char *vpath = g_strdup_printf("%s/virtio0", syspath);
+        umockdev_testbed_remove_device(t->tb, vpath);
+        ck_assert_ptr_null(testbed_read(t, "sys/bus/pci/devices/" A_TRANSLATED "/virtio0/features"));
+        testbed_uevent(t, syspath, "unbind", NULL);
+        testbed_settle(g, SEC / 5);
+        testbed_set_driver(t, A_TRANSLATED, "vfio-pci");
+        testbed_uevent(t, syspath, "bind", "vfio-pci");
+        testbed_settle(g, SEC / 2);
+
+        /* virtio0 is gone with virtio-pci in a real kernel; the guard remembered the word. */
+        assert_nothing_written();
+        assert_override(A_TRANSLATED, "vfio-pci");
+        ck_assert_uint_eq(seen_count(&seen, EVENT_BIND_REFUSED, NULL, NULL), 0);
+        ck_assert_uint_eq(seen_count(&seen, EVENT_PINNED, NULL, NULL), 0);
+        ck_assert_uint_eq(guard_unbinds_in_flight(g), 0);
+}
+END_TEST
+
+START_TEST(test_bound_to_vfio_at_start)
+{
+        _cleanup_(guard_freep) Guard *g = NULL;
+
+        g_free(testbed_add(t, A_LEGACY, MOCK_LEGACY_ONLY, "vfio-pci", 5));
+        g = testbed_guard(t, &seen, true, 0);
+        ck_assert_int_eq(guard_start(g), 0);
+        ck_assert(testbed_run_until(g, no_unbind_in_flight, NULL, 5 * SEC));
+        assert_file("sys/bus/pci/drivers/vfio-pci/unbind", A_LEGACY);
+        assert_override(A_LEGACY, "virtio-pci");
+        assert_file("sys/bus/pci/drivers_probe", A_LEGACY);
+}
+END_TEST
+
+/* ---- audit ---- */
+
+START_TEST(test_audit_without_enforce)
+{
+        _cleanup_(guard_freep) Guard *g = NULL;
+        _cleanup_free_ char *syspath = NULL;
+
+        add_mixed_set();
+        syspath = g_strdup("/sys/devices/" A_BYPASS);
+        g = testbed_guard(t, &seen, false, 0);
+        ck_assert_int_eq(guard_start(g), 0);
+
+        testbed_set_driver(t, A_BYPASS, "vfio-pci");
+        testbed_uevent(t, syspath, "bind", "vfio-pci");
+        testbed_settle(g, SEC / 2);
+
+        assert_nothing_written();
+        assert_override(A_BYPASS, "(null)");
+        assert_override(A_LEGACY, "(null)");
+        ck_assert_uint_eq(seen_count(&seen, EVENT_PINNED, A_BYPASS, "would-pin"), 1);
+        ck_assert_uint_eq(seen_count(&seen, EVENT_PINNED, A_LEGACY, "would-pin"), 1);
+        ck_assert_uint_eq(seen_count(&seen, EVENT_PINNED, NULL, "pin"), 0);
+        ck_assert_uint_eq(seen_count(&seen, EVENT_BIND_REFUSED, A_BYPASS, "would-unbind"), 1);
+        ck_assert_uint_eq(guard_unbinds_in_flight(g), 0);
+        ck_assert_int_eq(seen_find(&seen, EVENT_STARTED, NULL)->priority, LOG_NOTICE);
+        ck_assert(strstr(seen_find(&seen, EVENT_STARTED, NULL)->message, "without --enforce"));
+        ck_assert(strneq(guard_status(g), "audit only: ", 12));
+}
+END_TEST
+
+START_TEST(test_audit_mode_config)
+{
+        _cleanup_(guard_freep) Guard *g = NULL;
+
+        add_mixed_set();
+        testbed_write(t, "etc/vfio-guard.conf", "[Guard]\nMode=audit\n", 0644);
+        g = testbed_guard(t, &seen, true, 0);
+        ck_assert_int_eq(guard_start(g), 0);
+        assert_nothing_written();
+        assert_override(A_BYPASS, "(null)");
+        ck_assert_uint_eq(seen_count(&seen, EVENT_PINNED, A_BYPASS, "would-pin"), 1);
+}
+END_TEST
+
+/* ---- policy ---- */
+
+START_TEST(test_allow_and_deny)
+{
+        _cleanup_(guard_freep) Guard *g = NULL;
+
+        add_mixed_set();
+        testbed_write(t, "etc/vfio-guard.conf", "[Guard]\nAllow=" A_BYPASS "\nDeny=1af4:1041\n", 0644);
+        g = testbed_guard(t, &seen, true, 0);
+        ck_assert_int_eq(guard_start(g), 0);
+
+        assert_override(A_BYPASS, "(null)");        /* allowed, with a warning */
+        assert_override(A_TRANSLATED, "virtio-pci"); /* denied although translated */
+        assert_override(A_LEGACY, "virtio-pci");
+        ck_assert_uint_eq(seen_count(&seen, EVENT_ALLOWED_BY_POLICY, A_BYPASS, NULL), 1);
+        ck_assert_int_eq(seen_find(&seen, EVENT_ALLOWED_BY_POLICY, A_BYPASS)->priority, LOG_WARNING);
+        ck_assert_str_eq(seen_find(&seen, EVENT_CLASSIFIED, A_TRANSLATED)->decision, "refuse");
+        ck_assert_uint_eq(seen_count(&seen, EVENT_CONFIG_PROBLEM, NULL, NULL), 0);
+}
+END_TEST
+
+START_TEST(test_reload_good_and_broken)
+{
+        _cleanup_(guard_freep) Guard *g = NULL;
+
+        add_mixed_set();
+        testbed_write(t, "etc/vfio-guard.conf", "[Guard]\nAllow=" A_BYPASS "\n", 0644);
+        g = testbed_guard(t, &seen, true, 0);
+        ck_assert_int_eq(guard_start(g), 0);
+        assert_override(A_BYPASS, "(null)");
+
+        /* Allow= removed: refused now. */
+        testbed_write(t, "etc/vfio-guard.conf", "[Guard]\n", 0644);
+        ck_assert_int_eq(guard_reload(g), 0);
+        assert_override(A_BYPASS, "virtio-pci");
+        ck_assert_uint_eq(seen_count(&seen, EVENT_RELOADED, NULL, NULL), 1);
+
+        /* A broken file: each bad line named with file:line, the policy no looser. */
+        seen_clear(&seen);
+        testbed_write(t, "etc/vfio-guard.conf", "[Guard]\nMode=sometimes\nAllow=not-an-address\nFrobnicate=1\n", 0644);
+        ck_assert_int_eq(guard_reload(g), 0);
+        ck_assert_uint_ge(seen_count(&seen, EVENT_CONFIG_PROBLEM, NULL, NULL), 3);
+        const SeenEvent *p = seen_find(&seen, EVENT_CONFIG_PROBLEM, NULL);
+        ck_assert_ptr_nonnull(p->config_file);
+        ck_assert(strstr(p->config_file, "etc/vfio-guard.conf"));
+        ck_assert_uint_eq(p->config_line, 2);
+        ck_assert(strstr(p->message, "vfio-guard.conf:2: "));
+        assert_override(A_BYPASS, "virtio-pci");
+        assert_override(A_LEGACY, "virtio-pci");
+        ck_assert_uint_eq(seen_count(&seen, EVENT_PIN_LIFTED, NULL, NULL), 0);
+
+        /* Mode=audit lifts the guard's own pins, and only those. */
+        testbed_write(t, "sys/bus/pci/devices/" A_TRANSLATED "/driver_override", "virtio-pci\n", 0);
+        testbed_write(t, "etc/vfio-guard.conf", "[Guard]\nMode=audit\n", 0644);
+        ck_assert_int_eq(guard_reload(g), 0);
+        assert_override(A_BYPASS, "");
+        assert_override(A_LEGACY, "");
+        assert_override(A_TRANSLATED, "virtio-pci"); /* the administrator's, not ours */
+        ck_assert_uint_eq(seen_count(&seen, EVENT_PIN_LIFTED, NULL, "lift-pin"), 2);
+}
+END_TEST
+
+START_TEST(test_insecure_config)
+{
+        _cleanup_(guard_freep) Guard *g = NULL;
+
+        add_mixed_set();
+        testbed_write(t, "etc/vfio-guard.conf", "[Guard]\nAllow=" A_BYPASS "\nMode=audit\nDeny=" A_TRANSLATED "\n", 0666);
+        g = testbed_guard(t, &seen, true, 0);
+        ck_assert_int_eq(guard_start(g), 0);
+
+        /* Nothing that loosens is taken from a file anybody may write; what tightens is. */
+        assert_override(A_BYPASS, "virtio-pci");
+        assert_override(A_TRANSLATED, "virtio-pci");
+        ck_assert_uint_ge(seen_count(&seen, EVENT_CONFIG_PROBLEM, NULL, NULL), 2);
+        ck_assert_uint_eq(seen_count(&seen, EVENT_ALLOWED_BY_POLICY, NULL, NULL), 0);
+        ck_assert(!strneq(guard_status(g), "audit", 5));
+}
+END_TEST
+
+/* ---- restart ---- */
+
+START_TEST(test_restart_reads_run_state)
+{
+        Guard *g;
+
+        add_mixed_set();
+        g = testbed_guard(t, &seen, true, 0);
+        ck_assert_int_eq(guard_start(g), 0);
+        assert_override(A_BYPASS, "virtio-pci");
+        guard_stop(g);
+        guard_free(g);
+        /* The pins stay when the daemon stops. */
+        assert_override(A_BYPASS, "virtio-pci");
+        assert_override(A_LEGACY, "virtio-pci");
+        ck_assert_uint_eq(seen_count(&seen, EVENT_STOPPED, NULL, NULL), 1);
+
+        /* An administrator pinned the translated one himself meanwhile; then Allow= for everything. */
+        testbed_write(t, "sys/bus/pci/devices/" A_TRANSLATED "/driver_override", "virtio-pci\n", 0);
+        testbed_write(t, "etc/vfio-guard.conf", "[Guard]\nAllow=" A_BYPASS " 1af4:1041\n", 0644);
+        seen_clear(&seen);
+        g = testbed_guard(t, &seen, true, 0);
+        ck_assert_int_eq(guard_start(g), 0);
+        assert_override(A_BYPASS, "");              /* ours, remembered from /run: lifted */
+        assert_override(A_TRANSLATED, "virtio-pci"); /* not ours: kept */
+        assert_override(A_LEGACY, "virtio-pci");     /* still refused */
+        ck_assert_uint_eq(seen_count(&seen, EVENT_PIN_LIFTED, A_BYPASS, "lift-pin"), 1);
+        ck_assert_uint_eq(seen_count(&seen, EVENT_PIN_LIFTED, A_TRANSLATED, NULL), 0);
+        guard_free(g);
+}
+END_TEST
+
+START_TEST(test_restart_forgets_gone_functions)
+{
+        Guard *g;
+
+        testbed_write(t, "run/vfio-guard/functions/0000:00:1f.0",
+                      "VERDICT=bypass\nDECISION=refuse\nPINNED_BY_GUARD=1\nPIN=virtio-pci\n", 0644);
+        add_mixed_set();
+        g = testbed_guard(t, &seen, true, 0);
+        ck_assert_int_eq(guard_start(g), 0);
+        ck_assert_ptr_null(testbed_read(t, "run/vfio-guard/functions/0000:00:1f.0"));
+        guard_free(g);
+}
+END_TEST
+
+/* ---- bad uevents ---- */
+
+START_TEST(test_malformed_and_unknown_uevents)
+{
+        _cleanup_(guard_freep) Guard *g = NULL;
+        _cleanup_free_ char *usb = NULL, *bogus = NULL, *hot = NULL;
+        size_t before;
+
+        add_mixed_set();
+        g = testbed_guard(t, &seen, true, 0);
+        ck_assert_int_eq(guard_start(g), 0);
+        before = seen.n;
+
+        /* Through the monitor: another subsystem, a PCI device whose name is no address, an unknown action. */
+        usb = umockdev_testbed_add_device(t->tb, "usb", "1-1", NULL, "idVendor", "1af4", NULL, NULL);
+        testbed_uevent(t, usb, "add", NULL);
+        bogus = umockdev_testbed_add_device(t->tb, "pci", "not-an-address", NULL, "vendor", "0x1af4", NULL, NULL);
+        testbed_uevent(t, bogus, "add", NULL);
+        testbed_uevent(t, bogus, "bind", "vfio-pci");
+        testbed_uevent(t, "/sys/devices/" A_BYPASS, "frobnicate", NULL);
+        testbed_uevent(t, "/sys/devices/" A_NIC, "bind", "vfio-pci");
+        testbed_settle(g, SEC / 2);
+
+        /* Straight in: missing fields, relative paths, overlong names, a virtio device without a PCI parent. */
+        guard_handle_uevent(g, NULL, "pci", "/devices/" A_BYPASS, NULL);
+        guard_handle_uevent(g, "add", NULL, "/devices/" A_BYPASS, NULL);
+        guard_handle_uevent(g, "add", "pci", NULL, NULL);
+        guard_handle_uevent(g, "add", "pci", "devices/" A_BYPASS, NULL);
+        guard_handle_uevent(g, "add", "pci", "/", NULL);
+        guard_handle_uevent(g, "add", "pci", "", NULL);
+        guard_handle_uevent(g, "bind", "pci", "/devices/0000:00:03.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0", "vfio-pci");
+        guard_handle_uevent(g, "bind", "virtio", "/virtio0", "virtio_net");
+        guard_handle_uevent(g, "bind", "virtio", "/devices/platform/virtio-mmio.0/virtio0", "virtio_net");
+        guard_handle_uevent(g, "bind", "virtio", "/devices/" A_BYPASS "/not-virtio", "virtio_net");
+        guard_handle_uevent(g, "remove", "pci", "/devices/0000:00:1e.0", NULL);
+        guard_handle_uevent(g, "bind", "pci", "/devices/0000:00:1e.0", "vfio-pci");
+
+        ck_assert_uint_eq(seen.n, before);
+        assert_nothing_written();
+        assert_override(A_NIC, "(null)");
+        ck_assert_uint_eq(guard_unbinds_in_flight(g), 0);
+
+        /* And the loop still works. */
+        hot = testbed_add(t, A_HOT, MOCK_LEGACY_ONLY, NULL, 8);
+        testbed_uevent(t, hot, "add", NULL);
+        ck_assert(testbed_run_until(g, override_is, (const char *[]){ A_HOT, "virtio-pci" }, 5 * SEC));
+}
+END_TEST
+
+/* ---- a stuck unbind ---- */
+
+START_TEST(test_stuck_unbind)
+{
+        _cleanup_(guard_freep) Guard *g = NULL;
+        _cleanup_free_ char *syspath = NULL, *hot = NULL;
+        char fifo[4096], buf[64] = "";
+        int fd;
+        ssize_t k;
+
+        /* The unbind attribute blocks its writer like vfio does while QEMU holds the device. */
+        snprintf(fifo, sizeof fifo, "%s/sys/bus/pci/drivers/vfio-pci/unbind", t->root);
+        ck_assert_int_eq(unlink(fifo), 0);
+        ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+        testbed_add_holder(t, 4242, "qemu-system-x86\n", "/dev/vfio/3");
+        testbed_add_holder(t, 4343, "bash\n", "/dev/null");
+
+        syspath = testbed_add(t, A_BYPASS, MOCK_BYPASS, "vfio-pci", 3);
+        g = testbed_guard(t, &seen, true, SEC / 5);
+        ck_assert_int_eq(guard_start(g), 0);
+        /* READY is not held back by the unbind in flight. */
+        ck_assert(guard_is_ready(g));
+        ck_assert_uint_eq(guard_unbinds_in_flight(g), 1);
+
+        ck_assert(testbed_run_until(g, (bool (*)(Guard *, void *)) seen_kind, &(EventKind){ EVENT_UNBIND_STUCK }, 5 * SEC));
+        const SeenEvent *s = seen_find(&seen, EVENT_UNBIND_STUCK, A_BYPASS);
+        ck_assert_ptr_nonnull(s->holders);
+        ck_assert_str_eq(s->holders, "4242 (qemu-system-x86)");
+        ck_assert(strstr(s->message, "4242 (qemu-system-x86)"));
+        ck_assert(strstr(guard_status(g), "1 unbind stuck"));
+
+        /* Meanwhile another function arrives and is handled. */
+        hot = testbed_add(t, A_HOT, MOCK_LEGACY_ONLY, NULL, 8);
+        testbed_uevent(t, hot, "add", NULL);
+        ck_assert(testbed_run_until(g, override_is, (const char *[]){ A_HOT, "virtio-pci" }, 5 * SEC));
+        /* A uevent about the stuck function itself touches nothing of it. */
+        testbed_uevent(t, syspath, "change", NULL);
+        testbed_settle(g, SEC / 10);
+        ck_assert_uint_eq(guard_unbinds_in_flight(g), 1);
+        assert_file("sys/bus/pci/drivers_probe", "");
+
+        /* The holder lets go: the write completes, the job finishes. */
+        fd = open(fifo, O_RDONLY | O_CLOEXEC);
+        ck_assert_int_ge(fd, 0);
+        k = read(fd, buf, sizeof buf - 1);
+        close(fd);
+        ck_assert_int_gt(k, 0);
+        buf[k] = '\0';
+        ck_assert_str_eq(buf, A_BYPASS);
+        ck_assert(testbed_run_until(g, no_unbind_in_flight, NULL, 5 * SEC));
+        ck_assert_uint_eq(seen_count(&seen, EVENT_UNBOUND, A_BYPASS, NULL), 1);
+        assert_override(A_BYPASS, "virtio-pci");
+        assert_file("sys/bus/pci/drivers_probe", A_BYPASS);
+}
+END_TEST
+
+START_TEST(test_stop_leaves_stuck_child)
+{
+        Guard *g;
+        char fifo[4096];
+        pid_t child;
+        int fd;
+
+        snprintf(fifo, sizeof fifo, "%s/sys/bus/pci/drivers/vfio-pci/unbind", t->root);
+        ck_assert_int_eq(unlink(fifo), 0);
+        ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+        g_free(testbed_add(t, A_BYPASS, MOCK_BYPASS, "vfio-pci", 3));
+        g = testbed_guard(t, &seen, true, SEC);
+        ck_assert_int_eq(guard_start(g), 0);
+        ck_assert_uint_eq(guard_unbinds_in_flight(g), 1);
+
+        /* Stopping neither waits for nor kills the child. */
+        guard_stop(g);
+        guard_free(g);
+        child = waitpid(-1, NULL, WNOHANG);
+        ck_assert_int_eq(child, 0);
+        fd = open(fifo, O_RDONLY | O_CLOEXEC);
+        ck_assert_int_ge(fd, 0);
+        close(fd);
+        ck_assert_int_gt(waitpid(-1, NULL, 0), 0);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+        Suite *s = suite_create("vfio-guardd");
+        TCase *tc;
+
+#define ADD(name)                                                      \
+        tc = tcase_create(#name);                                      \
+        tcase_add_checked_fixture(tc, setup, teardown);                \
+        tcase_set_timeout(tc, 30);                                     \
+        tcase_add_test(tc, name);                                      \
+        suite_add_tcase(s, tc)
+
+        ADD(test_coldplug_mixed);
+        ADD(test_hot_add);
+        ADD(test_unknown_released_on_virtio_bind);
+        ADD(test_bind_vfio_bypass);
+        ADD(test_bind_vfio_translated);
+        ADD(test_bound_to_vfio_at_start);
+        ADD(test_audit_without_enforce);
+        ADD(test_audit_mode_config);
+        ADD(test_allow_and_deny);
+        ADD(test_reload_good_and_broken);
+        ADD(test_insecure_config);
+        ADD(test_restart_reads_run_state);
+        ADD(test_restart_forgets_gone_functions);
+        ADD(test_malformed_and_unknown_uevents);
+        ADD(test_stuck_unbind);
+        ADD(test_stop_leaves_stuck_child);
+        return s;
+}
+
+int main(void)
+{
+        SRunner *sr = srunner_create(suite());
+        int failed;
+
+        srunner_run_all(sr, CK_NORMAL);
+        failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        return failed == 0 ? 0 : 1;
+}
