@@ -466,7 +466,8 @@ static void parse_bypass_property(Parser *p, const ConfigKey *k, const char *v)
         char *copy;
 
         if (!v[0]) {
-                /* Turning the marker off can only turn "bypass by the tree" back into what the features say. */
+                /* The marker only explains (the verdict never reads it); still, switching off what an
+                 * administrator asked to be shown is not taken from a file others may write. */
                 if (!may_loosen(p, k->key, v))
                         return;
                 free(p->config->dt_bypass_property);
@@ -474,9 +475,8 @@ static void parse_bypass_property(Parser *p, const ConfigKey *k, const char *v)
                 return;
         }
         if (!dt_property_name_is_valid(v)) {
-                /* A marker that cannot be looked up cannot mark anything: a restriction lost. */
-                report(p, true, "invalid BypassProperty=%s (a device tree property name: 1-31 characters of "
-                                "0-9a-zA-Z,._+?#-): it cannot be honoured, ignoring it", v);
+                report(p, false, "invalid BypassProperty=%s (a device tree property name: 1-31 characters of "
+                                 "0-9a-zA-Z,._+?#-), ignoring", v);
                 return;
         }
         copy = strdup(v);

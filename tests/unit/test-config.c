@@ -300,7 +300,7 @@ START_TEST(test_bad_values)
         assert_problem(&p, "/etc/vfio-guard.conf", 10, "../x");
         q = find_problem(&p, "/etc/vfio-guard.conf", 12, "BypassProperty=no spaces");
         ck_assert_ptr_nonnull(q);
-        ck_assert(q->unhonoured);
+        ck_assert(!q->unhonoured);
         assert_problem(&p, "/etc/vfio-guard.conf", 13, "BypassProperty=a-property");
         ck_assert_uint_eq(p.n, 9);
         for (size_t i = 0; i < p.n; i++)
@@ -921,6 +921,63 @@ START_TEST(test_guarded_drivers)
 }
 END_TEST
 
+/* The shipped conf/vfio-guard.conf: clean as shipped, and every commented-out key, uncommented with the first
+ * value it lists, gives the defaults (the file says "the first value is the default"). */
+START_TEST(test_shipped_file)
+{
+        char path[PATH_MAX], line[512];
+        char *shipped = NULL, *uncommented = NULL;
+        size_t shipped_size = 0, uncommented_size = 0;
+        FILE *in, *out_shipped, *out_uncommented;
+        unsigned keys = 0;
+        Config c;
+        ConfigProblems p;
+
+        ck_assert_ptr_nonnull(getenv("FIXTURES"));
+        snprintf(path, sizeof path, "%s/../../conf/vfio-guard.conf", getenv("FIXTURES"));
+        in = fopen(path, "re");
+        ck_assert_msg(in, "%s: %m", path);
+        out_shipped = open_memstream(&shipped, &shipped_size);
+        out_uncommented = open_memstream(&uncommented, &uncommented_size);
+        ck_assert(out_shipped && out_uncommented);
+        while (fgets(line, sizeof line, in)) {
+                char *eq, *bar;
+
+                fputs(line, out_shipped);
+                line[strcspn(line, "\n")] = '\0';
+                eq = strchr(line, '=');
+                /* "#Key=…": a commented-out assignment (prose lines have a space before any '='). */
+                if (line[0] == '#' && line[1] >= 'A' && line[1] <= 'Z' && eq &&
+                    strspn(line + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") == (size_t) (eq - line - 1)) {
+                        bar = strchr(eq, '|');
+                        if (bar)
+                                *bar = '\0';
+                        fprintf(out_uncommented, "%s\n", line + 1);
+                        keys++;
+                } else
+                        fprintf(out_uncommented, "%s\n", line);
+        }
+        fclose(in);
+        fclose(out_shipped);
+        fclose(out_uncommented);
+        ck_assert_uint_eq(keys, 10); /* every key of config.h */
+
+        load_main(&c, &p, shipped);
+        assert_no_problems(&p);
+        ck_assert(is_default(&c));
+        config_done(&c);
+        config_problems_done(&p);
+
+        load_main(&c, &p, uncommented);
+        assert_no_problems(&p);
+        ck_assert(is_default(&c));
+        config_done(&c);
+        config_problems_done(&p);
+        free(shipped);
+        free(uncommented);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("config");
@@ -944,6 +1001,7 @@ int main(void)
         tcase_add_test(tc, test_match_parse);
         tcase_add_test(tc, test_match_list);
         tcase_add_test(tc, test_guarded_drivers);
+        tcase_add_test(tc, test_shipped_file);
         suite_add_tcase(s, tc);
         sr = srunner_create(s);
         srunner_run_all(sr, CK_NORMAL);
