@@ -219,6 +219,10 @@ Transport virtio_caps_transport(uint16_t vendor, uint16_t device, const VirtioCa
                                c->problem);
         if (c->walk_broken)
                 return unknown(reason, reason_size, "malformed capability list: %s", c->problem);
+        /* A pointer behind a clear status bit: the header contradicts itself, so "no capabilities" is not
+         * proven. A clear bit with a zero pointer is a sound, empty list. */
+        if (!c->list_bit && c->problem[0])
+                return unknown(reason, reason_size, "malformed capability list: %s", c->problem);
 
         if (virtio_caps_find(c, VIRTIO_PCI_CAP_COMMON_CFG))
                 return TRANSPORT_TRANSITIONAL;

@@ -86,7 +86,8 @@ const VirtioCap *virtio_caps_find(const VirtioCaps *c, VirtioCapType type);
  *   1af4:1040–107f                               → MODERN
  *   1af4:1000–103f with a usable common cfg cap  → TRANSITIONAL (unless the list walk broke)
  *   1af4:1000–103f, ≥ 256 bytes read, a sound list and no virtio capability at all → LEGACY_ONLY
- *   anything else (≤ 64 bytes, broken walk, virtio caps but no usable common cfg) → UNKNOWN
+ *   anything else (≤ 64 bytes, broken walk, a capability pointer behind a clear capabilities-list bit,
+ *   virtio caps but no usable common cfg) → UNKNOWN
  * A malformed list never yields LEGACY_ONLY or TRANSITIONAL. Writes the reason for UNKNOWN into reason
  * (may be NULL); "" otherwise. Returns _TRANSPORT_INVALID for a function that is not virtio.
  */
