@@ -527,6 +527,8 @@ int main(void)
         SRunner *sr;
         int failed;
 
+        /* 67 584 cases: seconds natively, longer under valgrind. */
+        tcase_set_timeout(tc, 120);
         tcase_add_test(tc, test_decision_table);
         tcase_add_test(tc, test_named_cases);
         tcase_add_test(tc, test_texts);
