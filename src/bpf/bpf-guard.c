@@ -145,7 +145,8 @@ static int pinned_link_prog_tag(const char *path, __u8 tag[static BPF_TAG_SIZE])
         return prog_tag_of_fd(prog_fd, tag);
 }
 
-/* Make-before-break: the new link is pinned under a temporary name and renamed over the old pin. Until
+/* Make-before-break: the new link is pinned under a temporary name (bpffs reserves names with a dot, hence
+ * "link_new") and renamed over the old pin. Until
  * the rename both programs run (both refuse the same things); after it the old link loses its last
  * reference and detaches. */
 static int attach_and_pin(BpfGuard *g)
@@ -154,7 +155,7 @@ static int attach_and_pin(BpfGuard *g)
         struct bpf_link *link;
         int r;
 
-        if (asprintf(&tmp, "%s/link.new", g->pin_dir) < 0 || asprintf(&final, "%s/link", g->pin_dir) < 0)
+        if (asprintf(&tmp, "%s/link_new", g->pin_dir) < 0 || asprintf(&final, "%s/link", g->pin_dir) < 0)
                 return -ENOMEM;
 
         link = bpf_program__attach_lsm(g->skel->progs.vfio_guard_file_open);
@@ -255,7 +256,7 @@ int bpf_guard_open(const char *pin_dir, BpfGuardOpenFlags flags, BpfGuard **ret,
                 return negative_errno();
         r = vfio_guard_bpf__load(g->skel);
         if (r < 0)
-                return r == -EACCES ? -EPERM : r;
+                return r;
 
         r = prog_tag_of_fd(bpf_program__fd(g->skel->progs.vfio_guard_file_open), new_tag);
         if (r < 0)

@@ -19,7 +19,7 @@
  *
  * Upgrades. bpf_guard_open() always loads the program it was built with, on the pinned maps. If the pinned
  * link runs the same program (same kernel tag) the new copy is dropped. Otherwise the new program is
- * attached first, its link pinned as PIN_DIR/link.new and renamed over PIN_DIR/link: both programs
+ * attached first, its link pinned as PIN_DIR/link_new and renamed over PIN_DIR/link: both programs
  * refuse during the swap, then the old one detaches when its last reference (the old pin) goes. Map
  * contents carry over. If the map layout changed (vfio-guard-abi.h), libbpf cannot reuse the pinned
  * maps and bpf_guard_open() fails with -EINVAL and leaves the old program enforcing: run

@@ -165,7 +165,7 @@ int main(int argc, char *argv[])
         fflush(stdout);
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+        for (int idx = 0; (c = getopt_long(argc, argv, "h", options, &idx)) >= 0; idx = 0) {
                 dev_t rdev;
 
                 switch (c) {
@@ -237,7 +237,7 @@ int main(int argc, char *argv[])
                         continue;
                 }
                 if (r < 0) {
-                        fprintf(stderr, "%s %s: %s\n", argv[optind - 1], strempty(optarg), strerror(-r));
+                        fprintf(stderr, "--%s %s: %s\n", options[idx].name, strempty(optarg), strerror(-r));
                         return 1;
                 }
                 fflush(stdout);
