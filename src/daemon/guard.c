@@ -243,6 +243,7 @@ static void read_offered(Guard *g, Function *f, Evidence *e, DecideFlags flags)
 
 /* ---- deciding and acting ---- */
 
+/* Called from guard_decide() only, which records the function afterwards. */
 static void lift_own_pin(Guard *g, Function *f, const char *why)
 {
         char cur[PIN_VALUE_MAX];
@@ -260,7 +261,6 @@ static void lift_own_pin(Guard *g, Function *f, const char *why)
         if (r >= 0 && !streq(cur, PIN_NATIVE_DRIVER)) {
                 /* Somebody rewrote it since: not ours any more, leave it alone. */
                 f->pinned_by_guard = false;
-                function_record(g, f);
                 return;
         }
         if (r >= 0)
@@ -274,7 +274,6 @@ static void lift_own_pin(Guard *g, Function *f, const char *why)
         f->evidence.driver_override[0] = '\0';
         guard_emit_function(g, f, EVENT_PIN_LIFTED, LOG_NOTICE, "lift-pin", PIN_NATIVE_DRIVER,
                             "%s: lifted the guard's pin on driver_override (%s)", f->address, why);
-        function_record(g, f);
 }
 
 int guard_decide(Guard *g, const char *address, DecideFlags flags, const char *why)

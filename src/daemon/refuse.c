@@ -60,7 +60,7 @@ void refuse_ensure_pin(Guard *g, Function *f, const char *why)
                 guard_emit_function(g, f, EVENT_PINNED, LOG_NOTICE, "pin", PIN_NATIVE_DRIVER,
                                     "%s: pinned driver_override to %s, vfio cannot bind it (%s)", f->address,
                                     PIN_NATIVE_DRIVER, why);
-        function_record(g, f);
+        /* guard_decide(), the only caller, records the function afterwards. */
 }
 
 static int on_unbind_timeout(sd_event_source *s, uint64_t usec, void *userdata)
