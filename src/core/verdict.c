@@ -55,6 +55,13 @@ Verdict evidence_verdict(const Evidence *e, VerdictBasis *ret_basis)
                 v = feature_bit(e->features, VIRTIO_F_ACCESS_PLATFORM) ? VERDICT_TRANSLATED : VERDICT_BYPASS;
         }
 
+        /* A platform that marks its bypassing devices in the device tree is believed in one direction only:
+         * the mark makes a function bypass; its absence proves nothing. */
+        if (v != VERDICT_NOT_VIRTIO && v != VERDICT_BYPASS && e->dt.bypass_property) {
+                basis = BASIS_DT_BYPASS_PROPERTY;
+                v = VERDICT_BYPASS;
+        }
+
         if (ret_basis)
                 *ret_basis = basis;
         return v;
@@ -160,6 +167,11 @@ char *assessment_evidence_text(const Evidence *e, const Assessment *a, char *buf
                 break;
         case BASIS_OFFERED_NO_VERSION_1:
                 snprintf(buf, size, "offered features%s lack VERSION_1 on a modern interface: not trusted", src);
+                break;
+        case BASIS_DT_BYPASS_PROPERTY:
+                snprintf(buf, size, "the device tree marks it as bypassing the IOMMU (the [DeviceTree] "
+                                    "BypassProperty= property is on its node%s%s or an ancestor)",
+                         e->dt.node[0] ? " " : "", e->dt.node);
                 break;
         case BASIS_NO_FEATURES:
         default:
@@ -267,6 +279,7 @@ static const char *const basis_table[_VERDICT_BASIS_MAX] = {
         [BASIS_OFFERED_ALL_ONES] = "offered-all-ones",
         [BASIS_OFFERED_NO_VERSION_1] = "offered-no-version-1",
         [BASIS_NO_FEATURES] = "no-features",
+        [BASIS_DT_BYPASS_PROPERTY] = "dt-bypass-property",
 };
 
 static const char *const transport_table[_TRANSPORT_MAX] = {

@@ -60,6 +60,8 @@ typedef enum VerdictBasis {
         BASIS_OFFERED_ALL_ONES,   /* offered word all ones: asleep or decode off */
         BASIS_OFFERED_NO_VERSION_1, /* offered word of a function with a modern interface lacks VERSION_1 */
         BASIS_NO_FEATURES,        /* no word at all: Evidence.feature_problem says why */
+        BASIS_DT_BYPASS_PROPERTY, /* the device tree marks it ([DeviceTree] BypassProperty=): evidence for bypass
+                                   * only, so it turns translated or unknown into bypass, never the reverse */
         _VERDICT_BASIS_MAX,
         _VERDICT_BASIS_INVALID = -22,
 } VerdictBasis;

@@ -53,6 +53,7 @@ typedef struct Case {
         bool bit33, version_1, all_ones, recorded;
         IommuGroupKind group;
         bool unknown_allow, noiommu_refuse;
+        bool dt_bypass; /* [DeviceTree] BypassProperty= found on the node */
         int match;
         unsigned match_style; /* which kind of entry matches: rotates over address, IDs, modalias */
 } Case;
@@ -126,6 +127,13 @@ static void oracle(const Case *k, Expect *x)
                 x->basis = BASIS_FEATURES;
         }
 
+        /* The device tree's bypass mark is evidence for bypass only. */
+        if (k->dt_bypass && x->verdict != VERDICT_BYPASS) {
+                x->verdict = VERDICT_BYPASS;
+                x->basis = BASIS_DT_BYPASS_PROPERTY;
+                x->balloon_caveat = false;
+        }
+
         if (k->match == MATCH_DENY || k->match == MATCH_BOTH) {
                 x->decision = DECISION_REFUSE;
                 x->reason = REASON_DENY_MATCH;
@@ -179,6 +187,7 @@ static void build_evidence(const Case *k, Evidence *e)
         else
                 e->features = k->all_ones ? UINT64_MAX
                                           : ((uint64_t) k->bit33 << 33) | ((uint64_t) k->version_1 << 32) | 0x1;
+        e->dt.bypass_property = k->dt_bypass;
         e->group_kind = k->group;
         e->group_number = k->group == IOMMU_GROUP_NONE ? -1 : 7;
         snprintf(e->group_type, sizeof e->group_type, "%s", k->group == IOMMU_GROUP_REAL ? "DMA" : "");
@@ -261,6 +270,7 @@ START_TEST(test_decision_table)
         for (k.group = 0; k.group < _IOMMU_GROUP_KIND_MAX; k.group++)
         for (int ua = 0; ua < 2; ua++)
         for (int nr = 0; nr < 2; nr++)
+        for (int dtb = 0; dtb < 2; dtb++)
         for (k.match = 0; k.match < _MATCH_CASE_MAX; k.match++) {
                 Evidence e;
                 Config c;
@@ -274,6 +284,7 @@ START_TEST(test_decision_table)
                 k.all_ones = ones;
                 k.unknown_allow = ua;
                 k.noiommu_refuse = nr;
+                k.dt_bypass = dtb;
                 k.recorded = n & 1;
                 k.match_style = n++;
 
@@ -314,7 +325,7 @@ START_TEST(test_decision_table)
         }
 
         ck_assert_uint_eq(n, ELEMENTSOF(ids) * _TRANSPORT_MAX * _FEATURE_SOURCE_MAX * 2 * 2 * 2 *
-                                     _IOMMU_GROUP_KIND_MAX * 2 * 2 * _MATCH_CASE_MAX);
+                                     _IOMMU_GROUP_KIND_MAX * 2 * 2 * 2 * _MATCH_CASE_MAX);
         /* Every row of the decision table was reached. */
         for (int r = 0; r < _DECISION_REASON_MAX; r++)
                 ck_assert_msg(counts[r] > 0, "reason %s never reached", decision_reason_to_string(r));
