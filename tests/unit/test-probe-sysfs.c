@@ -1,0 +1,532 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * probe_function() and friends against fixture trees that tests/fixtures/make-sysfs-tree builds at test time from
+ * tests/fixtures/sysfs/probe-*.ini into a mkdtemp() directory: the evidence of each scenario, absent and
+ * malformed functions, non-virtio functions, truncated config space, and the daemon's records.
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "core/config.h"
+#include "core/verdict.h"
+#include "probe/probe.h"
+#include "shared/macro.h"
+#include "shared/strv.h"
+
+static char tmpdir[] = "/tmp/test-probe-sysfs.XXXXXX";
+
+static const char *const scenarios[] = {
+        "probe-q35-iommu", "probe-firecracker-noiommu", "probe-vfio-noiommu", "probe-truncated", "probe-records",
+};
+
+/* ROOT of a scenario's tree. */
+static const char *root_of(const char *scenario)
+{
+        static char buf[PATH_MAX];
+
+        snprintf(buf, sizeof buf, "%s/%s", tmpdir, scenario);
+        return buf;
+}
+
+static int build_tree(const char *scenario)
+{
+        const char *fixtures = getenv("FIXTURES");
+        char builder[PATH_MAX], ini[PATH_MAX], out[PATH_MAX];
+        int status;
+        pid_t pid;
+
+        if (!fixtures)
+                return -ENOENT;
+        snprintf(builder, sizeof builder, "%s/make-sysfs-tree", fixtures);
+        snprintf(ini, sizeof ini, "%s/sysfs/%s.ini", fixtures, scenario);
+        snprintf(out, sizeof out, "%s/%s", tmpdir, scenario);
+
+        pid = fork();
+        if (pid < 0)
+                return -errno;
+        if (pid == 0) {
+                /* The system interpreter first: a python3 found on PATH may be a slow version-manager shim. */
+                if (access("/usr/bin/python3", X_OK) == 0)
+                        execl("/usr/bin/python3", "python3", builder, ini, out, (char *) NULL);
+                execlp("python3", "python3", builder, ini, out, (char *) NULL);
+                _exit(127);
+        }
+        if (waitpid(pid, &status, 0) < 0)
+                return -errno;
+        return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+        return remove(path);
+}
+
+typedef struct Probed {
+        Evidence e;
+        Assessment a;
+} Probed;
+
+/* Probe and assess under the default configuration. */
+static Probed probe(const char *scenario, const char *address, bool use_records)
+{
+        ProbeOptions o = { .root = root_of(scenario), .use_records = use_records };
+        Probed p;
+        Config c;
+        int r;
+
+        r = probe_function(&o, address, &p.e);
+        ck_assert_msg(r == 0, "%s %s: %s", scenario, address, strerror(-r));
+        ck_assert_int_eq(config_init_defaults(&c), 0);
+        assess(&p.e, &c, &p.a);
+        config_done(&c);
+        return p;
+}
+
+#define ASSERT_CONTAINS(haystack, needle) \
+        ck_assert_msg(strstr((haystack), (needle)), "'%s' lacks '%s'", (haystack), (needle))
+
+START_TEST(test_q35_evidence)
+{
+        Probed p;
+
+        /* e1000e: identified, grouped, not guarded; no virtio evidence is even looked for. */
+        p = probe("probe-q35-iommu", "0000:00:02.0", true);
+        ck_assert_uint_eq(p.e.vendor, 0x8086);
+        ck_assert_uint_eq(p.e.device, 0x10d3);
+        ck_assert_uint_eq(p.e.class_code, 0x020000);
+        ck_assert_str_eq(p.e.driver, "e1000e");
+        ck_assert_int_eq(p.e.group_kind, IOMMU_GROUP_REAL);
+        ck_assert_int_eq(p.e.group_number, 2);
+        ck_assert_int_eq(p.e.feature_source, FEATURE_SOURCE_NONE);
+        ck_assert_str_eq(p.e.feature_problem, "");
+        ck_assert_uint_eq(p.e.virtio_type, 0);
+        ck_assert_int_eq(p.a.verdict, VERDICT_NOT_VIRTIO);
+        ck_assert_int_eq(p.a.decision, DECISION_NOT_GUARDED);
+
+        /* Transitional net, negotiated, bit 33 clear: the crash case. */
+        p = probe("probe-q35-iommu", "0000:00:03.0", false);
+        ck_assert_str_eq(p.e.address, "0000:00:03.0");
+        ck_assert_uint_eq(p.e.vendor, 0x1af4);
+        ck_assert_uint_eq(p.e.device, 0x1000);
+        ck_assert_uint_eq(p.e.subsys_vendor, 0x1af4);
+        ck_assert_uint_eq(p.e.subsys_device, 0x0001);
+        ck_assert_uint_eq(p.e.revision, 0);
+        ck_assert_uint_eq(p.e.virtio_type, 1);
+        ck_assert_str_eq(p.e.modalias, "pci:v00001AF4d00001000sv00001AF4sd00000001bc02sc00i00");
+        ck_assert_int_eq(p.e.transport, TRANSPORT_TRANSITIONAL);
+        ck_assert_str_eq(p.e.transport_problem, "");
+        ck_assert_int_eq(p.e.feature_source, FEATURE_SOURCE_NEGOTIATED);
+        ck_assert(!p.e.feature_recorded);
+        ck_assert_uint_eq(p.e.features, UINT64_C(0x0000010130af8024));
+        ck_assert_str_eq(p.e.driver, "virtio-pci");
+        ck_assert(p.e.driver_override_read);
+        ck_assert_str_eq(p.e.driver_override, ""); /* "(null)" */
+        ck_assert_int_eq(p.e.group_kind, IOMMU_GROUP_REAL);
+        ck_assert_int_eq(p.e.group_number, 3);
+        ck_assert_str_eq(p.e.group_type, "DMA");
+        ck_assert(!p.e.dt.present);
+        ck_assert_int_eq(p.a.verdict, VERDICT_BYPASS);
+        ck_assert_int_eq(p.a.context, CONTEXT_IOMMU);
+        ck_assert_int_eq(p.a.decision, DECISION_REFUSE);
+
+        /* Modern net with bit 33 negotiated; the override reads as an empty line. */
+        p = probe("probe-q35-iommu", "0000:00:04.0", false);
+        ck_assert_int_eq(p.e.transport, TRANSPORT_MODERN);
+        ck_assert_uint_eq(p.e.features, UINT64_C(0x0000010330af8024));
+        ck_assert(p.e.driver_override_read);
+        ck_assert_str_eq(p.e.driver_override, "");
+        ck_assert_int_eq(p.a.verdict, VERDICT_TRANSLATED);
+        ck_assert_int_eq(p.a.decision, DECISION_ALLOW);
+
+        /* Legacy-only: the transport decides; its string (no VERSION_1) is still passed on. */
+        p = probe("probe-q35-iommu", "0000:00:05.0", false);
+        ck_assert_int_eq(p.e.transport, TRANSPORT_LEGACY_ONLY);
+        ck_assert_int_eq(p.e.feature_source, FEATURE_SOURCE_NEGOTIATED);
+        ck_assert_uint_eq(p.e.features, UINT64_C(0x0000000038af8064));
+        ck_assert_int_eq(p.a.verdict, VERDICT_BYPASS);
+        ck_assert_int_eq(p.a.basis, BASIS_LEGACY_ONLY);
+
+        /* rng without its driver: 64 zeros are passed on as negotiated; verdict.c calls them no evidence. */
+        p = probe("probe-q35-iommu", "0000:00:06.0", false);
+        ck_assert_int_eq(p.e.transport, TRANSPORT_TRANSITIONAL);
+        ck_assert_uint_eq(p.e.virtio_type, 4);
+        ck_assert_int_eq(p.e.feature_source, FEATURE_SOURCE_NEGOTIATED);
+        ck_assert_uint_eq(p.e.features, 0);
+        ck_assert_int_eq(p.a.verdict, VERDICT_UNKNOWN);
+        ck_assert_int_eq(p.a.basis, BASIS_NOT_NEGOTIATED);
+        ck_assert_int_eq(p.a.decision, DECISION_REFUSE);
+        /* With records allowed but none written: the same. */
+        p = probe("probe-q35-iommu", "0000:00:06.0", true);
+        ck_assert_int_eq(p.e.feature_source, FEATURE_SOURCE_NEGOTIATED);
+        ck_assert(!p.e.feature_recorded);
+
+        /* Unbound, pinned to vfio-pci by someone. */
+        p = probe("probe-q35-iommu", "0000:00:07.0", false);
+        ck_assert_int_eq(p.e.feature_source, FEATURE_SOURCE_NONE);
+        ck_assert_str_eq(p.e.feature_problem, "virtio-pci not bound (no virtioN)");
+        ck_assert_str_eq(p.e.driver, "");
+        ck_assert_str_eq(p.e.driver_override, "vfio-pci");
+        ck_assert_int_eq(p.a.verdict, VERDICT_UNKNOWN);
+        ck_assert_int_eq(p.a.basis, BASIS_NO_FEATURES);
+        p = probe("probe-q35-iommu", "0000:00:07.0", true);
+        ck_assert_int_eq(p.e.feature_source, FEATURE_SOURCE_NONE);
+        ASSERT_CONTAINS(p.e.feature_problem, "virtio-pci not bound (no virtioN)");
+        ASSERT_CONTAINS(p.e.feature_problem, "not recorded by vfio-guardd (offered features need a device register "
+                                             "write, which only the daemon does)");
+
+        /* Malformed strings: no word, the reason in words. */
+        p = probe("probe-q35-iommu", "0000:00:08.0", false);
+        ck_assert_int_eq(p.e.feature_source, FEATURE_SOURCE_NONE);
+        ASSERT_CONTAINS(p.e.feature_problem, "malformed");
+        ASSERT_CONTAINS(p.e.feature_problem, "character other than 0 or 1 at position 62");
+        ck_assert_int_eq(p.a.verdict, VERDICT_UNKNOWN);
+        p = probe("probe-q35-iommu", "0000:00:09.0", false);
+        ck_assert_int_eq(p.e.feature_source, FEATURE_SOURCE_NONE);
+        ASSERT_CONTAINS(p.e.feature_problem, "too short");
+
+        /* 128 characters (Linux 6.18): bits past 63 dropped. */
+        p = probe("probe-q35-iommu", "0000:00:0a.0", false);
+        ck_assert_int_eq(p.e.feature_source, FEATURE_SOURCE_NEGOTIATED);
+        ck_assert_uint_eq(p.e.features, UINT64_C(0x0000010330af8024));
+        ck_assert_int_eq(p.a.verdict, VERDICT_TRANSLATED);
+
+        /* Bound to vfio-pci: there is no virtioN, and the problem says why. */
+        p = probe("probe-q35-iommu", "0000:00:0b.0", false);
+        ck_assert_int_eq(p.e.feature_source, FEATURE_SOURCE_NONE);
+        ck_assert_str_eq(p.e.feature_problem, "bound to vfio-pci, not virtio-pci (no virtioN)");
+        ck_assert_str_eq(p.e.driver, "vfio-pci");
+        ck_assert_int_eq(p.a.decision, DECISION_REFUSE);
+}
+END_TEST
+
+START_TEST(test_addresses_and_lists)
+{
+        ProbeOptions o = { .root = root_of("probe-q35-iommu") };
+        _cleanup_strv_free_ char **l = NULL, **g = NULL;
+        Evidence e;
+
+        /* Absent, malformed, short form. */
+        ck_assert_int_eq(probe_function(&o, "0000:00:1f.0", &e), -ENOENT);
+        ck_assert_int_eq(probe_function(&o, "0001:00:03.0", &e), -ENOENT);
+        ck_assert_int_eq(probe_function(&o, "00:03", &e), -EINVAL);
+        ck_assert_int_eq(probe_function(&o, "0000:00:20.0", &e), -EINVAL);
+        ck_assert_int_eq(probe_function(&o, "0000:00:03.8", &e), -EINVAL);
+        ck_assert_int_eq(probe_function(&o, "../../etc", &e), -EINVAL);
+        ck_assert_int_eq(probe_function(&o, "", &e), -EINVAL);
+        ck_assert_int_eq(probe_function(&o, NULL, &e), -EINVAL);
+        ck_assert_int_eq(probe_function(&o, "00:03.0", &e), 0);
+        ck_assert_str_eq(e.address, "0000:00:03.0");
+        ck_assert_int_eq(probe_function(&o, "0000:00:0A.0", &e), 0);
+        ck_assert_str_eq(e.address, "0000:00:0a.0");
+
+        /* A root without any PCI tree. */
+        ProbeOptions empty = { .root = tmpdir };
+        ck_assert_int_eq(probe_function(&empty, "0000:00:03.0", &e), -ENOENT);
+        ck_assert_int_lt(probe_list_functions(tmpdir, &l), 0);
+
+        ck_assert_int_eq(probe_list_functions(o.root, &l), 10);
+        ck_assert_str_eq(l[0], "0000:00:02.0");
+        ck_assert_str_eq(l[9], "0000:00:0b.0");
+        ck_assert_ptr_null(l[10]);
+
+        /* Group 3 holds only 00:03.0. */
+        ck_assert_int_eq(probe_group_members(o.root, 3, "0000:00:03.0", &g), 0);
+        ck_assert_ptr_null(g[0]);
+        strv_free(g);
+        g = NULL;
+        ck_assert_int_eq(probe_group_members(o.root, 3, NULL, &g), 1);
+        ck_assert_str_eq(g[0], "0000:00:03.0");
+        strv_free(g);
+        g = NULL;
+        ck_assert_int_eq(probe_group_members(o.root, -1, NULL, &g), -EINVAL);
+        ck_assert_int_lt(probe_group_members(o.root, 99, NULL, &g), 0);
+}
+END_TEST
+
+START_TEST(test_skip_driver_override)
+{
+        ProbeOptions o = { .root = root_of("probe-q35-iommu"), .skip_driver_override = true };
+        Evidence e;
+
+        ck_assert_int_eq(probe_function(&o, "0000:00:07.0", &e), 0);
+        ck_assert(!e.driver_override_read);
+        ck_assert_str_eq(e.driver_override, "");
+        ck_assert_str_eq(e.driver, "");
+}
+END_TEST
+
+START_TEST(test_firecracker_noiommu)
+{
+        static const struct {
+                const char *address;
+                uint16_t device;
+                unsigned type;
+        } fns[] = { { "0000:00:01.0", 0x1045, 5 }, { "0000:00:02.0", 0x1042, 2 }, { "0000:00:03.0", 0x1041, 1 } };
+        Probed p;
+
+        for (size_t i = 0; i < ELEMENTSOF(fns); i++) {
+                p = probe("probe-firecracker-noiommu", fns[i].address, true);
+                ck_assert_uint_eq(p.e.device, fns[i].device);
+                ck_assert_uint_eq(p.e.virtio_type, fns[i].type);
+                ck_assert_int_eq(p.e.transport, TRANSPORT_MODERN);
+                ck_assert_int_eq(p.e.feature_source, FEATURE_SOURCE_NEGOTIATED);
+                ck_assert(p.e.features >> 32 & 1);
+                ck_assert(!(p.e.features >> 33 & 1));
+                ck_assert_int_eq(p.e.group_kind, IOMMU_GROUP_NONE);
+                ck_assert_int_eq(p.e.group_number, -1);
+                ck_assert_str_eq(p.e.group_type, "");
+                ck_assert_int_eq(p.a.verdict, VERDICT_BYPASS);
+                ck_assert_int_eq(p.a.context, CONTEXT_NOIOMMU);
+                ck_assert_int_eq(p.a.decision, DECISION_ALLOW);
+                ck_assert_int_eq(p.a.reason, REASON_NOIOMMU_ALLOWED);
+        }
+        p = probe("probe-firecracker-noiommu", "0000:00:03.0", true);
+        ck_assert_uint_eq(p.e.features, UINT64_C(0x000000012000dda3));
+
+        p = probe("probe-firecracker-noiommu", "0000:00:00.0", true);
+        ck_assert_int_eq(p.a.verdict, VERDICT_NOT_VIRTIO);
+}
+END_TEST
+
+START_TEST(test_vfio_noiommu_group)
+{
+        Probed p;
+
+        p = probe("probe-vfio-noiommu", "0000:00:04.0", true);
+        ck_assert_int_eq(p.e.group_kind, IOMMU_GROUP_NOIOMMU);
+        ck_assert_int_eq(p.e.group_number, 4);
+        ck_assert_str_eq(p.e.group_type, "unknown");
+        ck_assert_str_eq(p.e.driver, "vfio-pci");
+        ck_assert_str_eq(p.e.driver_override, "vfio-pci");
+        ck_assert_int_eq(p.a.context, CONTEXT_NOIOMMU);
+        ck_assert_int_eq(p.a.decision, DECISION_ALLOW);
+
+        /* A group of type "unknown" without the name: a real IOMMU (pseries). */
+        p = probe("probe-vfio-noiommu", "0000:00:05.0", true);
+        ck_assert_int_eq(p.e.group_kind, IOMMU_GROUP_REAL);
+        ck_assert_int_eq(p.e.group_number, 0);
+        ck_assert_str_eq(p.e.group_type, "unknown");
+        ck_assert_int_eq(p.a.context, CONTEXT_IOMMU);
+        ck_assert_int_eq(p.a.decision, DECISION_REFUSE);
+}
+END_TEST
+
+START_TEST(test_truncated_config)
+{
+        Probed p;
+
+        /* 64 bytes of a transitional function: unknown transport with the reason; features still read. */
+        p = probe("probe-truncated", "0000:00:03.0", true);
+        ck_assert_int_eq(p.e.transport, TRANSPORT_UNKNOWN);
+        ASSERT_CONTAINS(p.e.transport_problem, "config space past 64 bytes needs root");
+        ck_assert_int_eq(p.e.feature_source, FEATURE_SOURCE_NEGOTIATED);
+        ck_assert_int_eq(p.a.verdict, VERDICT_BYPASS); /* the negotiated word is evidence enough */
+
+        /* 64 bytes of a legacy-only function: never guessed as legacy-only. */
+        p = probe("probe-truncated", "0000:00:05.0", true);
+        ck_assert_int_eq(p.e.transport, TRANSPORT_UNKNOWN);
+        ASSERT_CONTAINS(p.e.transport_problem, "needs root");
+        ck_assert_int_eq(p.e.feature_source, FEATURE_SOURCE_NONE);
+        ck_assert_int_eq(p.a.verdict, VERDICT_UNKNOWN);
+        ck_assert_int_eq(p.a.decision, DECISION_REFUSE);
+
+        /* 128 bytes: the list starts past what was read. */
+        p = probe("probe-truncated", "0000:00:06.0", true);
+        ck_assert_int_eq(p.e.transport, TRANSPORT_UNKNOWN);
+        ASSERT_CONTAINS(p.e.transport_problem, "truncated at 128 bytes");
+
+        /* A modern ID needs no capabilities. */
+        p = probe("probe-truncated", "0000:00:07.0", true);
+        ck_assert_int_eq(p.e.transport, TRANSPORT_MODERN);
+        ck_assert_str_eq(p.e.transport_problem, "");
+}
+END_TEST
+
+START_TEST(test_records)
+{
+        Probed p;
+
+        /* Not negotiated, offered word recorded through the BAR: preferred over the zeros when allowed. */
+        p = probe("probe-records", "0000:00:06.0", true);
+        ck_assert_int_eq(p.e.feature_source, FEATURE_SOURCE_OFFERED_BAR);
+        ck_assert(p.e.feature_recorded);
+        ck_assert_uint_eq(p.e.features, UINT64_C(0x0000010130000000));
+        ck_assert_int_eq(p.a.verdict, VERDICT_BYPASS);
+        ck_assert_int_eq(p.a.decision, DECISION_REFUSE);
+        p = probe("probe-records", "0000:00:06.0", false);
+        ck_assert_int_eq(p.e.feature_source, FEATURE_SOURCE_NEGOTIATED);
+        ck_assert(!p.e.feature_recorded);
+        ck_assert_uint_eq(p.e.features, 0);
+
+        p = probe("probe-records", "0000:00:07.0", true);
+        ck_assert_int_eq(p.e.feature_source, FEATURE_SOURCE_OFFERED_PCI_CFG);
+        ck_assert(p.e.feature_recorded);
+        ck_assert_int_eq(p.a.verdict, VERDICT_TRANSLATED);
+        ck_assert_int_eq(p.a.decision, DECISION_ALLOW);
+
+        /* Bound to vfio-pci: the record is all there is. */
+        p = probe("probe-records", "0000:00:09.0", true);
+        ck_assert_int_eq(p.e.feature_source, FEATURE_SOURCE_OFFERED_BAR);
+        ck_assert_uint_eq(p.e.features, UINT64_C(0x0000010130bf8024));
+        ck_assert_int_eq(p.a.verdict, VERDICT_BYPASS);
+        p = probe("probe-records", "0000:00:09.0", false);
+        ck_assert_int_eq(p.e.feature_source, FEATURE_SOURCE_NONE);
+
+        /* A record about another device at the address: not evidence. */
+        p = probe("probe-records", "0000:00:0a.0", true);
+        ck_assert_int_eq(p.e.feature_source, FEATURE_SOURCE_NONE);
+        ASSERT_CONTAINS(p.e.feature_problem, "about another device (1af4:1044)");
+        ck_assert_int_eq(p.a.verdict, VERDICT_UNKNOWN);
+
+        /* An unparsable record. */
+        p = probe("probe-records", "0000:00:0b.0", true);
+        ck_assert_int_eq(p.e.feature_source, FEATURE_SOURCE_NONE);
+        ASSERT_CONTAINS(p.e.feature_problem, "record of vfio-guardd unreadable");
+
+        /* Negotiated properly: the record is not used. */
+        p = probe("probe-records", "0000:00:0c.0", true);
+        ck_assert_int_eq(p.e.feature_source, FEATURE_SOURCE_NEGOTIATED);
+        ck_assert(!p.e.feature_recorded);
+        ck_assert_uint_eq(p.e.features, UINT64_C(0x0000010130af8024));
+        ck_assert_int_eq(p.a.verdict, VERDICT_BYPASS);
+}
+END_TEST
+
+static void write_file(const char *path, const char *text)
+{
+        int fd = open(path, O_WRONLY | O_TRUNC | O_CREAT, 0644);
+
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t) strlen(text));
+        close(fd);
+}
+
+/* Damage a private copy of a tree: each test runs in its own process (check forks), but the tree is shared, so
+ * these tests rebuild a scenario of their own. */
+START_TEST(test_malformed_attributes)
+{
+        ProbeOptions o = { .root = root_of("damaged") };
+        char path[PATH_MAX + 64];
+        Evidence e;
+
+        /* The scenario is built by main() under the name "damaged" from probe-q35-iommu. */
+        snprintf(path, sizeof path, "%s/sys/bus/pci/devices/0000:00:03.0/vendor", o.root);
+        write_file(path, "not hex\n");
+        ck_assert_int_eq(probe_function(&o, "0000:00:03.0", &e), -EINVAL);
+        write_file(path, "0x11af4\n"); /* more than 16 bits */
+        ck_assert_int_eq(probe_function(&o, "0000:00:03.0", &e), -EINVAL);
+        write_file(path, "");
+        ck_assert_int_eq(probe_function(&o, "0000:00:03.0", &e), -EINVAL);
+        ck_assert_int_eq(unlink(path), 0);
+        ck_assert_int_eq(probe_function(&o, "0000:00:03.0", &e), -EIO);
+
+        /* Config space gone: transport unknown with the reason, everything else still there. */
+        snprintf(path, sizeof path, "%s/sys/bus/pci/devices/0000:00:06.0/config", o.root);
+        ck_assert_int_eq(unlink(path), 0);
+        ck_assert_int_eq(probe_function(&o, "0000:00:06.0", &e), 0);
+        ck_assert_int_eq(e.transport, TRANSPORT_UNKNOWN);
+        ASSERT_CONTAINS(e.transport_problem, "config space unreadable");
+        ck_assert_int_eq(e.group_number, 6);
+
+        /* Shorter than a header. */
+        snprintf(path, sizeof path, "%s/sys/bus/pci/devices/0000:00:05.0/config", o.root);
+        write_file(path, "short");
+        ck_assert_int_eq(probe_function(&o, "0000:00:05.0", &e), 0);
+        ck_assert_int_eq(e.transport, TRANSPORT_UNKNOWN);
+        ck_assert_str_ne(e.transport_problem, "");
+
+        /* An iommu_group link that is not a number: still behind an IOMMU (fail safe). */
+        snprintf(path, sizeof path, "%s/sys/bus/pci/devices/0000:00:04.0/iommu_group", o.root);
+        ck_assert_int_eq(unlink(path), 0);
+        ck_assert_int_eq(symlink("../../../kernel/iommu_groups/abc", path), 0);
+        ck_assert_int_eq(probe_function(&o, "0000:00:04.0", &e), 0);
+        ck_assert_int_eq(e.group_kind, IOMMU_GROUP_REAL);
+        ck_assert_int_eq(e.group_number, -1);
+
+        /* A features string longer than any kernel prints. */
+        snprintf(path, sizeof path, "%s/sys/bus/pci/devices/0000:00:0a.0/virtio10/features", o.root);
+        {
+                char big[2000];
+                memset(big, '0', sizeof big - 2);
+                big[sizeof big - 2] = '\n';
+                big[sizeof big - 1] = 0;
+                write_file(path, big);
+        }
+        ck_assert_int_eq(probe_function(&o, "0000:00:0a.0", &e), 0);
+        ck_assert_int_eq(e.feature_source, FEATURE_SOURCE_NONE);
+        ASSERT_CONTAINS(e.feature_problem, "longer than 1024");
+
+        /* An empty features file. */
+        write_file(path, "");
+        ck_assert_int_eq(probe_function(&o, "0000:00:0a.0", &e), 0);
+        ck_assert_int_eq(e.feature_source, FEATURE_SOURCE_NONE);
+        ASSERT_CONTAINS(e.feature_problem, "empty");
+
+        /* A function directory that is a plain file. */
+        snprintf(path, sizeof path, "%s/sys/bus/pci/devices/0000:00:1e.0", o.root);
+        write_file(path, "");
+        ck_assert_int_eq(probe_function(&o, "0000:00:1e.0", &e), -ENOENT);
+}
+END_TEST
+
+int main(void)
+{
+        Suite *s = suite_create("probe-sysfs");
+        TCase *tc = tcase_create("probe");
+        SRunner *sr;
+        int failed, r;
+
+        if (!mkdtemp(tmpdir)) {
+                perror("mkdtemp");
+                return EXIT_FAILURE;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(scenarios); i++) {
+                r = build_tree(scenarios[i]);
+                if (r < 0) {
+                        fprintf(stderr, "make-sysfs-tree %s failed: %s\n", scenarios[i], strerror(-r));
+                        (void) nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+                        return EXIT_FAILURE;
+                }
+        }
+        /* A copy to damage, under its own name. */
+        {
+                char from[PATH_MAX], to[PATH_MAX];
+                snprintf(from, sizeof from, "%s/probe-q35-iommu", tmpdir);
+                snprintf(to, sizeof to, "%s/damaged", tmpdir);
+                pid_t pid = fork();
+                if (pid == 0) {
+                        execlp("cp", "cp", "-a", from, to, (char *) NULL);
+                        _exit(127);
+                }
+                int status;
+                if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+                        fprintf(stderr, "cannot copy the fixture tree\n");
+                        (void) nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+                        return EXIT_FAILURE;
+                }
+        }
+
+        tcase_add_test(tc, test_q35_evidence);
+        tcase_add_test(tc, test_addresses_and_lists);
+        tcase_add_test(tc, test_skip_driver_override);
+        tcase_add_test(tc, test_firecracker_noiommu);
+        tcase_add_test(tc, test_vfio_noiommu_group);
+        tcase_add_test(tc, test_truncated_config);
+        tcase_add_test(tc, test_records);
+        tcase_add_test(tc, test_malformed_attributes);
+        suite_add_tcase(s, tc);
+        sr = srunner_create(s);
+        srunner_run_all(sr, CK_NORMAL);
+        failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+
+        (void) nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
