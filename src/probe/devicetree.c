@@ -218,6 +218,8 @@ static int host_bridge_by_domain(const void *blob, unsigned domain, int *ret)
         }
         if (off != -FDT_ERR_NOTFOUND)
                 return devicetree_errno_from_fdt(off);
+        if (n == 0)
+                return -ENODEV;
         if (n == 1 && !any_domain && domain == 0) {
                 *ret = only;
                 return 0;
@@ -339,6 +341,12 @@ int devicetree_blob_evidence(const void *blob, size_t size, const DeviceTreeFunc
                 }
         } else {
                 r = host_bridge_by_domain(blob, f->domain, &bridge);
+                if (r == -ENODEV) {
+                        /* An ACPI machine booted through EFI still has a (nearly empty) blob. */
+                        set_text(e.problem, "the device tree describes no PCI host bridge");
+                        *ret = e;
+                        return 0;
+                }
                 if (r < 0) {
                         set_text(e.problem, "no host bridge node for PCI domain %04x in the tree", f->domain);
                         *ret = e;

@@ -294,6 +294,20 @@ END_TEST
 
 /* ---- trees written for the edge cases -------------------------------------------------------------- */
 
+/* What EFI hands an ACPI arm64 machine: a tree with /chosen and nothing about PCI. */
+START_TEST(test_no_pci_in_tree)
+{
+        DeviceTreeFunction f = { .domain = 0, .rid = RID(0, 2, 0) };
+        DeviceTreeEvidence e;
+        char blob[512];
+
+        ck_assert_int_eq(fdt_create_empty_tree(blob, sizeof blob), 0);
+        ck_assert_int_ge(fdt_add_subnode(blob, 0, "chosen"), 0);
+        ck_assert_int_eq(devicetree_blob_evidence(blob, sizeof blob, &f, NULL, &e), 0);
+        assert_problem(&e, "the device tree describes no PCI host bridge");
+}
+END_TEST
+
 START_TEST(test_map_mask)
 {
         DeviceTreeEvidence e;
@@ -849,6 +863,7 @@ int main(void)
         tcase_add_test(tc, test_virt_noiommu);
         tcase_add_test(tc, test_pseries);
         tcase_add_test(tc, test_bypass_property);
+        tcase_add_test(tc, test_no_pci_in_tree);
         tcase_add_test(tc, test_map_mask);
         tcase_add_test(tc, test_map_ranges);
         tcase_add_test(tc, test_device_iommus);
