@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <fcntl.h>
 #include <stdio.h>
 #include <sys/prctl.h>
 
@@ -6,8 +7,10 @@
 #include "act/unbind.h"
 #include "shared/macro.h"
 
-int unbind_spawn(const char *root, const char *address, const char *driver, const char *pin, pid_t *ret_pid)
+int unbind_spawn(const char *root, const char *address, const char *driver, const char *pin, pid_t *ret_pid,
+                 int *ret_result_fd)
 {
+        int fds[2];
         char unbind_path[4096], pin_path[4096];
         sigset_t all;
         pid_t pid;
@@ -22,9 +25,16 @@ int unbind_spawn(const char *root, const char *address, const char *driver, cons
         if (r < 0)
                 return r;
 
-        pid = fork();
-        if (pid < 0)
+        if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0)
                 return negative_errno();
+
+        pid = fork();
+        if (pid < 0) {
+                r = negative_errno();
+                close(fds[0]);
+                close(fds[1]);
+                return r;
+        }
         if (pid == 0) {
                 /* The child: only async-signal-safe calls from here on. Block every signal: a signal received
                  * while vfio waits for the holder would turn the wait uninterruptible for good, while a blocked
@@ -36,16 +46,21 @@ int unbind_spawn(const char *root, const char *address, const char *driver, cons
                 if (pin)
                         (void) act_write_attr(pin_path, pin);
                 r = act_write_attr(unbind_path, address);
-                _exit(r < 0 ? (-r > 255 ? EIO : -r) : 0);
+                (void) !write(fds[1], &r, sizeof r);
+                _exit(0);
         }
 
+        close(fds[1]);
         *ret_pid = pid;
+        *ret_result_fd = fds[0];
         return 0;
 }
 
-int unbind_result(const siginfo_t *si)
+int unbind_result(int result_fd)
 {
-        if (si->si_code == CLD_EXITED)
-                return si->si_status == 0 ? 0 : -si->si_status;
-        return -EINTR;
+        int r;
+
+        if (read(result_fd, &r, sizeof r) != (ssize_t) sizeof r || r > 0)
+                return -EINTR;
+        return r;
 }

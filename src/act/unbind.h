@@ -15,12 +15,15 @@
 /*
  * Fork a child that first writes pin (when non-NULL) to the function's driver_override — so that, whenever the
  * unbind completes, only the native driver can take the function, even if the caller is gone by then — and
- * then writes ADDRESS to ROOT/sys/bus/pci/drivers/DRIVER/unbind. The child's exit status is 0 on success or the
- * errno of the unbind write (a failed pin write is left to the caller's re-pin).
- * Returns 0 and the child's pid in *ret_pid, or -errno (fork failed, bad arguments). Never waits.
+ * then writes ADDRESS to ROOT/sys/bus/pci/drivers/DRIVER/unbind. The child reports the outcome of the unbind
+ * write (0 or -errno; a failed pin write is left to the caller's re-pin) through a pipe, not its exit status:
+ * an errno does not always fit in one, and tools like valgrind rewrite it.
+ * Returns 0, the child's pid in *ret_pid and the pipe's read end (non-blocking, close-on-exec) in
+ * *ret_result_fd; or -errno (fork or pipe failed, bad arguments). Never waits.
  */
-int unbind_spawn(const char *root, const char *address, const char *driver, const char *pin, pid_t *ret_pid);
+int unbind_spawn(const char *root, const char *address, const char *driver, const char *pin, pid_t *ret_pid,
+                 int *ret_result_fd);
 
-/* The outcome carried by the child's siginfo (from waitid or an sd_event child source): 0, the -errno the child
- * reported, or -EINTR when it was killed by a signal. */
-int unbind_result(const siginfo_t *si);
+/* Once the child has ended: what it reported, or -EINTR when it ended without reporting (killed). Does not close
+ * the descriptor. */
+int unbind_result(int result_fd);

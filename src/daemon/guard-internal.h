@@ -34,6 +34,7 @@ typedef struct Function {
 
         /* An unbind in flight: while set, no lock-taking attribute of this function is touched. */
         pid_t unbind_pid;
+        int unbind_result_fd;     /* the child reports the outcome of its write here */
         char unbind_driver[64];
         bool unbind_stuck;
         sd_event_source *unbind_child;

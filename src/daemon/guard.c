@@ -106,6 +106,7 @@ static Function *guard_add(Guard *g, const char *address)
         if (!f)
                 return NULL;
         f->guard = g;
+        f->unbind_result_fd = -1;
         snprintf(f->address, sizeof f->address, "%s", address);
         evidence_init(&f->evidence, address);
         g->functions[g->n_functions++] = f;

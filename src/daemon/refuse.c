@@ -18,6 +18,9 @@ void refuse_cancel_watch(Function *f)
 {
         f->unbind_child = sd_event_source_disable_unref(f->unbind_child);
         f->unbind_timer = sd_event_source_disable_unref(f->unbind_timer);
+        if (f->unbind_result_fd >= 0)
+                close(f->unbind_result_fd);
+        f->unbind_result_fd = -1;
 }
 
 void refuse_ensure_pin(Guard *g, Function *f, const char *why)
@@ -107,7 +110,7 @@ static int on_unbind_done(sd_event_source *s, const siginfo_t *si, void *userdat
         bool was_stuck = f->unbind_stuck;
         int r, k;
 
-        r = unbind_result(si);
+        r = unbind_result(f->unbind_result_fd);
         f->unbind_pid = 0;
         f->unbind_stuck = false;
         refuse_cancel_watch(f);
@@ -181,7 +184,8 @@ int refuse_start(Guard *g, Function *f, const char *driver)
         }
 
         /* At once: user space may be opening the vfio group right now. */
-        r = unbind_spawn(g->root, f->address, driver, g->config.pin ? PIN_NATIVE_DRIVER : NULL, &pid);
+        r = unbind_spawn(g->root, f->address, driver, g->config.pin ? PIN_NATIVE_DRIVER : NULL, &pid,
+                         &f->unbind_result_fd);
         if (r < 0) {
                 guard_emit_function(g, f, EVENT_ACTION_FAILED, LOG_ERR, "unbind", driver,
                                     "%s: could not start unbinding it from %s: %s", f->address, driver, strerror(-r));
