@@ -476,6 +476,58 @@ START_TEST(test_malformed_attributes)
 }
 END_TEST
 
+START_TEST(test_features_permission_denied)
+{
+        char path[PATH_MAX + 64];
+        struct {
+                int r;
+                FeatureSource source;
+                char problem[EVIDENCE_TEXT_MAX];
+        } out = {};
+        int fds[2], status;
+        pid_t pid;
+
+        /* Root reads everything: show an unprivileged reader a features file it may not read. */
+        if (geteuid() != 0) {
+                printf("skip: needs root to drop privileges\n");
+                return;
+        }
+        snprintf(path, sizeof path, "%s/sys/bus/pci/devices/0000:00:04.0/virtio1/features", root_of("damaged"));
+        ck_assert_int_eq(chmod(path, 0600), 0);
+        ck_assert_int_eq(chmod(tmpdir, 0755), 0);
+
+        ck_assert_int_eq(pipe(fds), 0);
+        pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                ProbeOptions o = { .root = root_of("damaged") };
+                Evidence e;
+
+                close(fds[0]);
+                if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
+                        out.r = 1;
+                else {
+                        out.r = probe_function(&o, "0000:00:04.0", &e);
+                        out.source = e.feature_source;
+                        snprintf(out.problem, sizeof out.problem, "%s", e.feature_problem);
+                }
+                (void) !write(fds[1], &out, sizeof out);
+                _exit(0);
+        }
+        close(fds[1]);
+        ck_assert_int_eq(read(fds[0], &out, sizeof out), (ssize_t) sizeof out);
+        close(fds[0]);
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        if (out.r == 1) {
+                printf("skip: cannot drop privileges\n");
+                return;
+        }
+        ck_assert_int_eq(out.r, 0);
+        ck_assert_int_eq(out.source, FEATURE_SOURCE_NONE);
+        ck_assert_str_eq(out.problem, "permission denied reading /sys/bus/virtio/devices/virtio1/features");
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("probe-sysfs");
@@ -521,6 +573,7 @@ int main(void)
         tcase_add_test(tc, test_truncated_config);
         tcase_add_test(tc, test_records);
         tcase_add_test(tc, test_malformed_attributes);
+        tcase_add_test(tc, test_features_permission_denied);
         suite_add_tcase(s, tc);
         sr = srunner_create(s);
         srunner_run_all(sr, CK_NORMAL);
