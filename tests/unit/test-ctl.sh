@@ -15,6 +15,14 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 chmod 0755 "$T" # the unprivileged run below must reach the trees
 
+# CTL_VALGRIND=1: every run under valgrind's memcheck; a memory error or leak exits 99 and fails that check.
+if [ "${CTL_VALGRIND:-0}" = 1 ]; then
+        printf '#!/bin/sh\nexec valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 %s "$@"\n' \
+                "$CTL" >"$T/ctl-valgrind"
+        chmod 0755 "$T/ctl-valgrind"
+        CTL=$T/ctl-valgrind
+fi
+
 n=0
 failed=0
 ok() {
