@@ -143,7 +143,14 @@ static void call_decision_hook(Guard *g, Function *f, Decision old_decision, Dec
 
         if (!g->decision_hook || old_decision == new_decision)
                 return;
-        r = g->decision_hook(g, f->address, old_decision, new_decision, function_is_pinned(f),
+        r = g->decision_hook(g,
+                             &(GuardDecisionChange){
+                                     .address = f->address,
+                                     .old_decision = old_decision,
+                                     .new_decision = new_decision,
+                                     .pinned = function_is_pinned(f),
+                                     .group_number = f->evidence.group_number,
+                             },
                              g->decision_hook_userdata);
         if (r < 0)
                 guard_emit_function(g, f, EVENT_ACTION_FAILED, LOG_ERR, "kernel-enforcement", NULL,
@@ -394,8 +401,8 @@ int guard_decide(Guard *g, const char *address, DecideFlags flags, const char *w
                                            : g->config.mode == GUARD_MODE_AUDIT ? "Mode=audit" : "Pin=no");
         }
 
-        function_record(g, f);
         call_decision_hook(g, f, old_decision, a.decision);
+        function_record(g, f);
         status_update(g);
 
         /* A refused unknown function that has just been pinned while unbound can now be read safely: once. */

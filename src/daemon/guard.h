@@ -18,13 +18,22 @@
 typedef struct Guard Guard;
 
 /*
- * THE SEAM for kernel-side enforcement (src/bpf, not integrated yet): called whenever the decision about a
- * virtio function is made for the first time or changes, and with DECISION_NOT_GUARDED when the function goes
- * away. pinned: the function's driver_override names the native driver now. The hook must not block; a
- * negative return is journalled as a failed action and changes nothing else.
+ * THE SEAM for kernel-side enforcement (src/bpf, not integrated yet): the hook is called whenever the decision
+ * about a virtio function is made for the first time or changes, and with DECISION_NOT_GUARDED when the function
+ * goes away; from guard_decide() after the pin was written or lifted, before the record. The hook must not block;
+ * a negative return is journalled as a failed action ("kernel-enforcement") and changes nothing else.
+ * Mind that the unbind child (act/unbind.c) writes driver_override from its own process: a BPF program that
+ * denies those writes to everybody but the daemon must exempt it too.
  */
-typedef int (*GuardDecisionHook)(Guard *g, const char *address, Decision old_decision, Decision new_decision,
-                                 bool pinned, void *userdata);
+typedef struct GuardDecisionChange {
+        const char *address;      /* "0000:00:03.0" */
+        Decision old_decision;    /* DECISION_NOT_GUARDED when first seen */
+        Decision new_decision;    /* DECISION_NOT_GUARDED when removed */
+        bool pinned;              /* driver_override names the native driver now */
+        int group_number;         /* IOMMU group (/dev/vfio/N), -1 without one */
+} GuardDecisionChange;
+
+typedef int (*GuardDecisionHook)(Guard *g, const GuardDecisionChange *change, void *userdata);
 
 typedef struct GuardOptions {
         const char *root;           /* prefix for /sys, /proc and /run ("" or NULL: the real system) */

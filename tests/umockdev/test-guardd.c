@@ -587,6 +587,185 @@ START_TEST(test_stop_leaves_stuck_child)
 }
 END_TEST
 
+
+/* ---- the offered word, read only when nobody can be using the registers ---- */
+
+START_TEST(test_offered_read_vfio_idle)
+{
+        _cleanup_(guard_freep) Guard *g = NULL;
+
+        /* Bound to vfio-pci at start, nobody holds it, no virtioN: only the offered word can tell. */
+        g_free(testbed_add(t, A_UNKNOWN, MOCK_UNKNOWN, "vfio-pci", 7));
+        testbed_set_bar(t, A_UNKNOWN, 4, 0x3); /* VERSION_1 and ACCESS_PLATFORM in the high word */
+        g = testbed_guard(t, &seen, true, 0);
+        ck_assert_int_eq(guard_start(g), 0);
+
+        ck_assert_str_eq(seen_find(&seen, EVENT_CLASSIFIED, A_UNKNOWN)->verdict, "translated");
+        ck_assert_uint_eq(guard_unbinds_in_flight(g), 0);
+        assert_nothing_written();
+        assert_override(A_UNKNOWN, "(null)");
+        assert_record(A_UNKNOWN, "FEATURE_SOURCE", "offered-bar");
+        assert_record(A_UNKNOWN, "FEATURES", "0x0000000300000003");
+}
+END_TEST
+
+START_TEST(test_offered_bypass_refused)
+{
+        _cleanup_(guard_freep) Guard *g = NULL;
+
+        g_free(testbed_add(t, A_UNKNOWN, MOCK_UNKNOWN, "vfio-pci", 7));
+        testbed_set_bar(t, A_UNKNOWN, 4, 0x1); /* VERSION_1 only: bypass */
+        g = testbed_guard(t, &seen, true, 0);
+        ck_assert_int_eq(guard_start(g), 0);
+        ck_assert_str_eq(seen_find(&seen, EVENT_CLASSIFIED, A_UNKNOWN)->verdict, "bypass");
+        ck_assert(testbed_run_until(g, no_unbind_in_flight, NULL, 5 * SEC));
+        assert_file("sys/bus/pci/drivers/vfio-pci/unbind", A_UNKNOWN);
+}
+END_TEST
+
+START_TEST(test_offered_not_read_when_held)
+{
+        _cleanup_(guard_freep) Guard *g = NULL;
+
+        g_free(testbed_add(t, A_UNKNOWN, MOCK_UNKNOWN, "vfio-pci", 7));
+        testbed_set_bar(t, A_UNKNOWN, 4, 0x3);
+        testbed_add_holder(t, 777, "dpdk-testpmd\n", "/dev/vfio/7");
+        g = testbed_guard(t, &seen, true, 0);
+        ck_assert_int_eq(guard_start(g), 0);
+
+        ck_assert_str_eq(seen_find(&seen, EVENT_CLASSIFIED, A_UNKNOWN)->verdict, "unknown");
+        ck_assert_str_eq(seen_find(&seen, EVENT_CLASSIFIED, A_UNKNOWN)->decision, "refuse");
+        ck_assert_uint_eq(seen_count(&seen, EVENT_BIND_REFUSED, A_UNKNOWN, "unbind"), 1);
+        ck_assert(testbed_run_until(g, no_unbind_in_flight, NULL, 5 * SEC));
+}
+END_TEST
+
+START_TEST(test_offered_not_read_in_audit)
+{
+        _cleanup_(guard_freep) Guard *g = NULL;
+
+        g_free(testbed_add(t, A_UNKNOWN, MOCK_UNKNOWN, "vfio-pci", 7));
+        testbed_set_bar(t, A_UNKNOWN, 4, 0x3);
+        g = testbed_guard(t, &seen, false, 0);
+        ck_assert_int_eq(guard_start(g), 0);
+        ck_assert_str_eq(seen_find(&seen, EVENT_CLASSIFIED, A_UNKNOWN)->verdict, "unknown");
+        ck_assert_uint_eq(seen_count(&seen, EVENT_BIND_REFUSED, A_UNKNOWN, "would-unbind"), 1);
+        assert_nothing_written();
+}
+END_TEST
+
+START_TEST(test_offered_read_unbound_after_pin)
+{
+        _cleanup_(guard_freep) Guard *g = NULL;
+
+        /* Unbound and not pinned: first the pin (nothing but virtio-pci can bind then), then the read. */
+        g_free(testbed_add(t, A_UNKNOWN, MOCK_UNKNOWN, NULL, 7));
+        testbed_set_bar(t, A_UNKNOWN, 4, 0x3);
+        g = testbed_guard(t, &seen, true, 0);
+        ck_assert_int_eq(guard_start(g), 0);
+        ck_assert_uint_eq(seen_count(&seen, EVENT_PINNED, A_UNKNOWN, "pin"), 1);
+        ck_assert_uint_eq(seen_count(&seen, EVENT_PIN_LIFTED, A_UNKNOWN, "lift-pin"), 1);
+        assert_override(A_UNKNOWN, "");
+        assert_record(A_UNKNOWN, "VERDICT", "translated");
+}
+END_TEST
+
+/* ---- other knobs ---- */
+
+START_TEST(test_pin_no_reprobe_explicit_bind)
+{
+        _cleanup_(guard_freep) Guard *g = NULL;
+        _cleanup_free_ char *syspath = NULL;
+
+        syspath = testbed_add(t, A_BYPASS, MOCK_BYPASS, "virtio-pci", 3);
+        testbed_write(t, "etc/vfio-guard.conf", "[Guard]\nPin=no\n", 0644);
+        g = testbed_guard(t, &seen, true, 0);
+        ck_assert_int_eq(guard_start(g), 0);
+        assert_override(A_BYPASS, "(null)");
+
+        testbed_set_driver(t, A_BYPASS, "vfio-pci");
+        testbed_uevent(t, syspath, "bind", "vfio-pci");
+        ck_assert(testbed_run_until(g, (bool (*)(Guard *, void *)) seen_kind, &(EventKind){ EVENT_UNBOUND }, 5 * SEC));
+        assert_file("sys/bus/pci/drivers/vfio-pci/unbind", A_BYPASS);
+        assert_override(A_BYPASS, "(null)");
+        /* No pin: drivers_probe could give it straight back to vfio-pci; bind virtio-pci explicitly. */
+        assert_file("sys/bus/pci/drivers_probe", "");
+        assert_file("sys/bus/pci/drivers/virtio-pci/bind", A_BYPASS);
+        ck_assert_uint_eq(seen_count(&seen, EVENT_UNBOUND, A_BYPASS, "unbind,reprobe"), 1);
+}
+END_TEST
+
+START_TEST(test_noiommu_notice)
+{
+        _cleanup_(guard_freep) Guard *g = NULL;
+
+        g_free(testbed_add(t, A_BYPASS, MOCK_BYPASS, "virtio-pci", -1));
+        g = testbed_guard(t, &seen, true, 0);
+        ck_assert_int_eq(guard_start(g), 0);
+        assert_override(A_BYPASS, "(null)");
+        ck_assert_uint_eq(seen_count(&seen, EVENT_NOIOMMU, A_BYPASS, NULL), 1);
+        ck_assert_int_eq(seen_find(&seen, EVENT_NOIOMMU, A_BYPASS)->priority, LOG_NOTICE);
+        guard_free(TAKE_PTR(g));
+
+        /* NoIOMMU=refuse: pinned. */
+        testbed_write(t, "etc/vfio-guard.conf", "[Guard]\nNoIOMMU=refuse\n", 0644);
+        g = testbed_guard(t, &seen, true, 0);
+        ck_assert_int_eq(guard_start(g), 0);
+        assert_override(A_BYPASS, "virtio-pci");
+}
+END_TEST
+
+/* ---- the seam for kernel-side enforcement ---- */
+
+typedef struct HookLog {
+        char lines[16][96];
+        unsigned n;
+        int fail;
+} HookLog;
+
+static int record_hook(Guard *g, const GuardDecisionChange *c, void *userdata)
+{
+        HookLog *h = userdata;
+
+        if (h->n < 16)
+                snprintf(h->lines[h->n++], sizeof h->lines[0], "%s %s->%s pinned=%d group=%d", c->address,
+                         decision_to_string(c->old_decision), decision_to_string(c->new_decision), c->pinned,
+                         c->group_number);
+        return h->fail;
+}
+
+START_TEST(test_decision_hook)
+{
+        _cleanup_(guard_freep) Guard *g = NULL;
+        _cleanup_free_ char *syspath = NULL;
+        HookLog h = {};
+
+        syspath = testbed_add(t, A_BYPASS, MOCK_BYPASS, "virtio-pci", 3);
+        g_free(testbed_add(t, A_TRANSLATED, MOCK_TRANSLATED, "virtio-pci", 4));
+        g_free(testbed_add(t, A_NIC, MOCK_NOT_VIRTIO, "e1000e", 6));
+        g = testbed_guard(t, &seen, true, 0);
+        guard_set_decision_hook(g, record_hook, &h);
+        ck_assert_int_eq(guard_start(g), 0);
+        ck_assert_uint_eq(h.n, 2);
+        ck_assert_str_eq(h.lines[0], A_BYPASS " not-guarded->refuse pinned=1 group=3");
+        ck_assert_str_eq(h.lines[1], A_TRANSLATED " not-guarded->allow pinned=0 group=4");
+
+        /* Unchanged decisions are not repeated; a change is. */
+        testbed_write(t, "etc/vfio-guard.conf", "[Guard]\nAllow=" A_BYPASS "\n", 0644);
+        ck_assert_int_eq(guard_reload(g), 0);
+        ck_assert_uint_eq(h.n, 3);
+        ck_assert_str_eq(h.lines[2], A_BYPASS " refuse->allow pinned=0 group=3");
+
+        /* Gone. */
+        h.fail = -EPERM;
+        testbed_uevent(t, syspath, "remove", NULL);
+        testbed_settle(g, SEC / 4);
+        ck_assert_uint_eq(h.n, 4);
+        ck_assert_str_eq(h.lines[3], A_BYPASS " allow->not-guarded pinned=0 group=3");
+        ck_assert_uint_eq(seen_count(&seen, EVENT_ACTION_FAILED, A_BYPASS, "kernel-enforcement"), 1);
+}
+END_TEST
+
 static Suite *suite(void)
 {
         Suite *s = suite_create("vfio-guardd");
@@ -615,6 +794,14 @@ static Suite *suite(void)
         ADD(test_malformed_and_unknown_uevents);
         ADD(test_stuck_unbind);
         ADD(test_stop_leaves_stuck_child);
+        ADD(test_offered_read_vfio_idle);
+        ADD(test_offered_bypass_refused);
+        ADD(test_offered_not_read_when_held);
+        ADD(test_offered_not_read_in_audit);
+        ADD(test_offered_read_unbound_after_pin);
+        ADD(test_pin_no_reprobe_explicit_bind);
+        ADD(test_noiommu_notice);
+        ADD(test_decision_hook);
         return s;
 }
 

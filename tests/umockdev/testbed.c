@@ -240,6 +240,17 @@ void testbed_remove(Testbed *t, const char *address)
         umockdev_testbed_remove_device(t->tb, syspath);
 }
 
+void testbed_set_bar(Testbed *t, const char *address, unsigned bar, uint32_t word32)
+{
+        uint8_t bar_bytes[0x1000] = {};
+        char path[4096];
+
+        for (unsigned i = 0; i < 4; i++)
+                bar_bytes[4 + i] = (uint8_t) (word32 >> (8 * i));
+        snprintf(path, sizeof path, "%s/sys/bus/pci/devices/%s/resource%u", t->root, address, bar);
+        xwrite(path, bar_bytes, sizeof bar_bytes, 0600);
+}
+
 void testbed_add_holder(Testbed *t, int pid, const char *comm, const char *target)
 {
         char rel[256], link[4096 + 8], dir[4096];

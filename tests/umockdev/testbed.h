@@ -66,6 +66,10 @@ void testbed_write(Testbed *t, const char *relpath, const char *text, unsigned m
 /* The function's driver_override content, without the newline. */
 char *testbed_override(Testbed *t, const char *address);
 
+/* A memory BAR file resourceN whose common configuration (at offset 0, as in the q35 fixtures' BAR 4) answers
+ * device_feature with word32 whatever the select: the offered word reads as word32 | word32 << 32. */
+void testbed_set_bar(Testbed *t, const char *address, unsigned bar, uint32_t word32);
+
 /* A process holding /dev/vfio/GROUP, in ROOT/proc. */
 void testbed_add_holder(Testbed *t, int pid, const char *comm, const char *target);
 
