@@ -70,7 +70,8 @@ int bpf_guard_address_key(const char *address, char buf[static VFIO_GUARD_ADDRES
         if (!address)
                 return -EINVAL;
         n = strlen(address);
-        /* domain (4–6 hex digits, as sysfs prints "%04x") ":" bus ":" device "." function */
+        /* domain (4–7 hex digits: sysfs prints "%04x"; 8-digit domains do not fit the 16-byte key) ":" bus ":"
+         * device "." function */
         if (n < 12 || n >= VFIO_GUARD_ADDRESS_MAX)
                 return -EINVAL;
         domain = n - 8;

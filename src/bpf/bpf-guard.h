@@ -87,7 +87,8 @@ typedef enum BpfGuardOpenFlags {
 int bpf_guard_open(const char *pin_dir, BpfGuardOpenFlags flags, BpfGuard **ret, bool *ret_reused);
 
 /* The refused PCI functions. address is the sysfs name, "DDDD:BB:DD.F" (lower-case hex as the kernel
- * writes it; upper case is folded). -EINVAL for anything else, -E2BIG when the map is full. Refusing
+ * writes it; upper case is folded; a domain of 4 to 7 hex digits: 8-digit domains do not fit the
+ * kernel-side key). -EINVAL for anything else, -E2BIG when the map is full. Refusing
  * an address already refused and allowing one not refused succeed. On a configuration change that
  * allows a function, call bpf_guard_allow_address() before writing its driver_override. */
 int bpf_guard_refuse_address(BpfGuard *g, const char *address);
