@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,10 +173,29 @@ static void say_iommu(Paragraph *p, const Evidence *e, const Assessment *a)
 }
 
 /* The tree explains the context (which IOMMU, from where); the group decides it. */
+/* Does the platform have a device tree at all? Then a tree that could not be read is worth a sentence;
+ * on a platform without one (x86 with ACPI) silence says it best. */
+static bool platform_has_devicetree(const Ctl *c)
+{
+        static const char *const paths[] = { "/sys/firmware/fdt", "/sys/firmware/devicetree/base", "/proc/device-tree" };
+        char path[PATH_MAX];
+
+        for (size_t i = 0; i < ELEMENTSOF(paths); i++) {
+                snprintf(path, sizeof path, "%s%s", c->root, paths[i]);
+                if (access(path, F_OK) >= 0)
+                        return true;
+        }
+        return false;
+}
+
 static void say_devicetree(Paragraph *p, const Ctl *c, const DeviceTreeEvidence *dt)
 {
-        if (!dt->present)
+        if (!dt->present) {
+                if (dt->problem[0] && platform_has_devicetree(c))
+                        say(p, "The device tree could not tell which IOMMU, if any, is in front of it: %s. The "
+                               "IOMMU group still decides the context.", dt->problem);
                 return;
+        }
         if (dt->covered)
                 say(p, "The device tree places it behind an IOMMU: %s%s%s%s.",
                     dt->iommu[0] ? dt->iommu : "(not named)", dt->node[0] ? " (node " : "", dt->node,

@@ -87,8 +87,8 @@ sys.exit(0 if eval("(" + expr + "\n)") else 1)
 EOF
 }
 
-tree() {
-        "$PYTHON" "$FIXTURES/make-sysfs-tree" "$FIXTURES/sysfs/$1.ini" "$T/$1" >"$T/err" 2>&1 || {
+tree() { # SCENARIO [DIRECTORY-NAME]
+        "$PYTHON" "$FIXTURES/make-sysfs-tree" "$FIXTURES/sysfs/$1.ini" "$T/${2:-$1}" >"$T/err" 2>&1 || {
                 echo "Bail out! make-sysfs-tree $1 failed: $(cat "$T/err")"
                 exit 1
         }
@@ -380,6 +380,37 @@ expect_out "Context: noiommu." "explain: context noiommu"
 expect_out "allowed: no IOMMU covers it" "explain: allowed with no IOMMU"
 expect_rc 0 "explain the cut config space" "$CTL" --root "$FC" explain 00:05.0
 expect_out "Its interface could not be told" "explain: transport unknown"
+
+echo "# device tree"
+# make-sysfs-tree knows no device tree: add an arm64 virt blob and the host bridge's of_node, as Linux shows them
+# there (of_node only on the host bridge).
+dt_tree() { # NAME SCENARIO BLOB
+        tree "$2" "$1"
+        mkdir -p "$T/$1/sys/firmware/devicetree/base/pcie@10000000"
+        cp "$FIXTURES/dt/$3" "$T/$1/sys/firmware/fdt"
+        ln -s ../../firmware/devicetree/base/pcie@10000000 "$T/$1/sys/devices/pci0000:00/of_node"
+}
+dt_tree smmu ctl-shared-group qemu-virt-smmuv3.dtb
+expect_rc 0 "explain behind an SMMUv3 named by the tree" "$CTL" --root "$T/smmu" explain 00:01.0
+expect_out "Device tree: The device tree places it behind an IOMMU: arm,smmu-v3 at /smmuv3@9050000 (node /pcie@10000000)." \
+        "explain: the IOMMU named from the tree"
+expect_out "the IOMMU group decides it, and bit 33 decides the verdict" "explain: the tree does not decide"
+expect_rc 0 "list --json with a device tree" "$CTL" --root "$T/smmu" list --json
+expect_json 'f("0000:00:01.0")["devicetree"] == {"present": True, "covered": True, "iommu": "arm,smmu-v3 at /smmuv3@9050000",
+        "node": "/pcie@10000000", "bypass_property": False, "problem": None}' "JSON: devicetree object"
+expect_rc 1 "check: the tree's IOMMU does not make a bypass function translated" "$CTL" --root "$T/smmu" check 00:01.0
+dt_tree dtnone ctl-firecracker-noiommu qemu-virt-noiommu.dtb
+expect_rc 0 "explain with a tree without an IOMMU" "$CTL" --root "$T/dtnone" explain 00:03.0
+expect_out "The device tree shows no IOMMU in front of it (node /pcie@10000000)." "explain: no IOMMU in the tree"
+dt_tree dtbad ctl-firecracker-noiommu qemu-virt-noiommu.dtb
+printf 'not a device tree blob' >"$T/dtbad/sys/firmware/fdt"
+expect_rc 0 "explain with a corrupt blob" "$CTL" --root "$T/dtbad" explain 00:03.0
+expect_out "The device tree could not tell which IOMMU, if any, is in front of it:" "explain: corrupt blob is a problem, not 'no IOMMU'"
+expect_rc 0 "list --json with a corrupt blob" "$CTL" --root "$T/dtbad" list --json
+expect_json 'f("0000:00:03.0")["devicetree"]["present"] is False and f("0000:00:03.0")["devicetree"]["problem"]' \
+        "JSON: corrupt blob gives present false and the problem"
+expect_rc 0 "explain on a platform without a device tree says nothing about one" "$CTL" --root "$FC" explain 00:03.0
+expect_no_out "Device tree:" "no device-tree paragraph without a device tree"
 
 echo "# without root"
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
