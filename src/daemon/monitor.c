@@ -53,7 +53,10 @@ static void handle_pci_bind(Guard *g, const char *address, const char *driver)
         }
         /* Otherwise decide with fresh evidence: an unknown function that vfio-pci holds with no process on it
          * can have its offered word read now. For the native driver this re-checks the pin. */
-        (void) guard_decide(g, address, DECIDE_MAY_UNBIND | (guarded ? DECIDE_MAY_READ_OFFERED : 0), "bind");
+        /* A guarded driver binding an allowed function is a use of the policy: journal it (and warn again
+         * when Allow= is what lets a bypassing function through). */
+        (void) guard_decide(g, address,
+                            DECIDE_MAY_UNBIND | (guarded ? DECIDE_MAY_READ_OFFERED | DECIDE_FORCE_LOG : 0), "bind");
 }
 
 void guard_handle_uevent(Guard *g, const char *action, const char *subsystem, const char *devpath,

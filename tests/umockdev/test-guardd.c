@@ -347,6 +347,15 @@ START_TEST(test_allow_and_deny)
         ck_assert_int_eq(seen_find(&seen, EVENT_ALLOWED_BY_POLICY, A_BYPASS)->priority, LOG_WARNING);
         ck_assert_str_eq(seen_find(&seen, EVENT_CLASSIFIED, A_TRANSLATED)->decision, "refuse");
         ck_assert_uint_eq(seen_count(&seen, EVENT_CONFIG_PROBLEM, NULL, NULL), 0);
+
+        /* vfio-pci takes the allowed bypass function: left alone, and the Allow= warned about again. */
+        testbed_set_driver(t, A_BYPASS, "vfio-pci");
+        testbed_uevent(t, "/sys/devices/" A_BYPASS, "bind", "vfio-pci");
+        testbed_settle(g, SEC / 4);
+        ck_assert_uint_eq(seen_count(&seen, EVENT_ALLOWED_BY_POLICY, A_BYPASS, NULL), 2);
+        ck_assert_uint_eq(seen_count(&seen, EVENT_BIND_REFUSED, NULL, NULL), 0);
+        ck_assert_uint_eq(guard_unbinds_in_flight(g), 0);
+        assert_file("sys/bus/pci/drivers/vfio-pci/unbind", "");
 }
 END_TEST
 
