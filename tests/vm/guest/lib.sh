@@ -38,26 +38,29 @@ check() {
         if "$@"; then ok "$_d"; else fail "$_d"; fi
 }
 
-# wait_for SECONDS COMMAND...: poll every 0.1 s until the command succeeds.
+# Centiseconds since boot, without a fork.
+now_cs() { read -r _up _ < /proc/uptime; echo "${_up%.*}${_up#*.}"; }
+
+# wait_for SECONDS COMMAND...: poll until the command succeeds or SECONDS of wall time have passed (a
+# deadline, not a number of tries: under TCG a try can take long).
 wait_for() {
-        _n=$(( $1 * 10 )); shift
-        while [ "$_n" -gt 0 ]; do
+        _end=$(( $(now_cs) + $1 * 100 )); shift
+        while :; do
                 "$@" && return 0
+                [ "$(now_cs)" -lt "$_end" ] || return 1
                 sleep 0.1
-                _n=$((_n - 1))
         done
-        return 1
 }
 
 qmp() { echo "VMTEST-QMP: $*"; }
 
-drv() { _l=$(readlink "$PCI/devices/$1/driver" 2>/dev/null) && basename "$_l" || echo none; }
+drv() { _l=$(readlink "$PCI/devices/$1/driver" 2>/dev/null) && echo "${_l##*/}" || echo none; }
 override() { _o=$(cat "$PCI/devices/$1/driver_override"); [ "$_o" = "(null)" ] && _o=; echo "$_o"; }
 is_drv() { [ "$(drv "$1")" = "$2" ]; }
 not_vfio() { case $(drv "$1") in *vfio*) return 1;; esac; return 0; }
 is_pinned() { [ "$(override "$1")" = virtio-pci ]; }
 not_pinned() { [ "$(override "$1")" != virtio-pci ]; }
-group_of() { basename "$(readlink "$PCI/devices/$1/iommu_group")"; }
+group_of() { _g=$(readlink "$PCI/devices/$1/iommu_group"); echo "${_g##*/}"; }
 has_vfio_dev() { [ -e "/dev/vfio/$(group_of "$1")" ]; }
 
 guard_active() { [ "$(systemctl is-active vfio-guard.service)" = active ]; }
