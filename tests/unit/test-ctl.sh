@@ -168,6 +168,11 @@ expect_out "8 virtio functions: 2 translated, 4 bypass, 2 unknown; 2 allowed, 6 
 expect_rc 0 "list --all" "$CTL" --root "$Q35" list --all
 expect_row 0000:00:00.0 ' +0 \(DMA\) +iommu +- +- +- +not-guarded$' "--all shows the host bridge as not guarded"
 
+expect_rc 0 "--root with a trailing slash" "$CTL" --root "$Q35/" list
+expect_out "8 virtio functions" "--root DIR/ is DIR"
+expect_rc 1 "list under a root without sysfs" "$CTL" --root "$T/conf" list
+expect_err "cannot list PCI functions under $T/conf/sys/bus/pci/devices" "list without sysfs: message"
+
 echo "# list: JSON"
 expect_rc 0 "list --json" "$CTL" list --json --root "$Q35"
 if "$PYTHON" -m json.tool "$T/out" >/dev/null 2>&1; then ok "list --json parses (python3 -m json.tool)"; else not_ok "json.tool"; fi
