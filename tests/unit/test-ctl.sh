@@ -331,6 +331,9 @@ expect_err "Mode=audit, the guard would refuse it" "Mode=audit: the would-be dec
 expect_out "0000:00:03.0: allow: Mode=audit" "Mode=audit: allow on stdout"
 expect_rc 0 "Mode=audit: list" "$CTL" --root "$Q35" list --config "$AUDIT"
 expect_out "(Mode=audit: refusals are logged, not enforced)" "Mode=audit: list says so"
+expect_rc 0 "Mode=audit: explain" "$CTL" --root "$Q35" --config "$AUDIT" explain 00:09.0
+expect_out "Mode=audit: the guard only logs this refusal and changes nothing." "Mode=audit: explain says so"
+expect_out "in Mode=audit it only logs that" "Mode=audit: explain does not promise an unbind"
 expect_rc 0 "Allow= by address" "$CTL" --root "$Q35" --config "$ALLOW_ADDR" check 00:03.0
 expect_err "warning: 0000:00:03.0: allowed by Allow=" "Allow= of a bypass function warns"
 expect_rc 1 "Allow= by address matches only that address" "$CTL" --root "$Q35" --config "$ALLOW_ADDR" check 00:09.0
