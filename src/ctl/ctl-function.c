@@ -30,8 +30,7 @@ int ctl_function_probe(const Ctl *c, const char *address, CtlFunction *ret)
         CtlFunction f;
         int r;
 
-        evidence_init(&f.evidence, address);
-        r = probe_function(&o, address, &f.evidence);
+        r = probe_function(&o, address, &f.evidence); /* fills all of it on success */
         if (r < 0)
                 return r;
         assess(&f.evidence, &c->config, &f.assessment);
