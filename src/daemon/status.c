@@ -26,9 +26,9 @@ void status_update(Guard *g)
         if (unknown)
                 snprintf(extra, sizeof extra, ", %u unknown", unknown);
         snprintf(buf, sizeof buf, "%s%u virtio function%s: %u bypass, %u translated%s; %u pinned; "
-                 "%u vfio binding%s refused%s",
+                 "%u vfio binding%s refused",
                  guard_may_act(g) ? "" : "audit only: ", n, n == 1 ? "" : "s", bypass, translated, extra, pinned,
-                 g->refused_bindings, g->refused_bindings == 1 ? "" : "s", "");
+                 g->refused_bindings, g->refused_bindings == 1 ? "" : "s");
         if (stuck)
                 snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "; %u unbind%s stuck", stuck,
                          stuck == 1 ? "" : "s");
