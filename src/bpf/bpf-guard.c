@@ -147,9 +147,8 @@ static int pinned_link_prog_tag(const char *path, __u8 tag[static BPF_TAG_SIZE])
 }
 
 /* Make-before-break: the new link is pinned under a temporary name (bpffs reserves names with a dot, hence
- * "link_new") and renamed over the old pin. Until
- * the rename both programs run (both refuse the same things); after it the old link loses its last
- * reference and detaches. */
+ * "link_new") and renamed over the old pin. Until the rename both programs run (both refuse the same
+ * things); after it the old link loses its last reference and detaches. */
 static int attach_and_pin(BpfGuard *g)
 {
         _cleanup_free_ char *tmp = NULL, *final = NULL;

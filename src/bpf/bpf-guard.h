@@ -105,7 +105,9 @@ int bpf_guard_allow_node(BpfGuard *g, dev_t rdev);
 int bpf_guard_list_nodes(BpfGuard *g, dev_t **ret_nodes, size_t *ret_n);
 
 /* Processes that may write a refused function's driver_override: the guard, or a child it forks to pin
- * (a child has its own tgid: exempt it from the parent before it writes, unexempt it after it exits). */
+ * (a child has its own tgid: exempt it from the parent before it writes, unexempt it after it exits).
+ * tgid as the initial PID namespace sees it (the kernel compares that one): a daemon in a PID namespace
+ * of its own would exempt the wrong process. */
 int bpf_guard_exempt_tgid(BpfGuard *g, pid_t tgid);
 int bpf_guard_unexempt_tgid(BpfGuard *g, pid_t tgid);
 
