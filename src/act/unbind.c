@@ -8,9 +8,9 @@
 #include "shared/macro.h"
 
 int unbind_spawn(const char *root, const char *address, const char *driver, const char *pin, pid_t *ret_pid,
-                 int *ret_result_fd)
+                 int *ret_result_fd, int *ret_gate_fd)
 {
-        int fds[2];
+        int fds[2], gate[2] = { -1, -1 };
         char unbind_path[4096], pin_path[4096];
         sigset_t all;
         pid_t pid;
@@ -27,12 +27,22 @@ int unbind_spawn(const char *root, const char *address, const char *driver, cons
 
         if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0)
                 return negative_errno();
+        if (ret_gate_fd && pipe2(gate, O_CLOEXEC) < 0) {
+                r = negative_errno();
+                close(fds[0]);
+                close(fds[1]);
+                return r;
+        }
 
         pid = fork();
         if (pid < 0) {
                 r = negative_errno();
                 close(fds[0]);
                 close(fds[1]);
+                if (gate[0] >= 0) {
+                        close(gate[0]);
+                        close(gate[1]);
+                }
                 return r;
         }
         if (pid == 0) {
@@ -42,6 +52,13 @@ int unbind_spawn(const char *root, const char *address, const char *driver, cons
                 sigfillset(&all);
                 (void) sigprocmask(SIG_SETMASK, &all, NULL);
                 (void) prctl(PR_SET_NAME, "vfio-guard-unb", 0, 0, 0);
+                if (gate[0] >= 0) {
+                        char c;
+                        close(gate[1]);
+                        /* EOF when the parent closes its end, or dies: either way, go on. */
+                        while (read(gate[0], &c, 1) < 0 && errno == EINTR)
+                                ;
+                }
 
                 if (pin)
                         (void) act_write_attr(pin_path, pin);
@@ -51,6 +68,10 @@ int unbind_spawn(const char *root, const char *address, const char *driver, cons
         }
 
         close(fds[1]);
+        if (gate[0] >= 0) {
+                close(gate[0]);
+                *ret_gate_fd = gate[1];
+        }
         *ret_pid = pid;
         *ret_result_fd = fds[0];
         return 0;

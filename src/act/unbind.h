@@ -20,9 +20,12 @@
  * an errno does not always fit in one, and tools like valgrind rewrite it.
  * Returns 0, the child's pid in *ret_pid and the pipe's read end (non-blocking, close-on-exec) in
  * *ret_result_fd; or -errno (fork or pipe failed, bad arguments). Never waits.
+ *
+ * With ret_gate_fd non-NULL the child waits, before any write, until the caller closes *ret_gate_fd (or dies):
+ * time for the caller to let the child's pid through a BPF LSM refusal of driver_override writes.
  */
 int unbind_spawn(const char *root, const char *address, const char *driver, const char *pin, pid_t *ret_pid,
-                 int *ret_result_fd);
+                 int *ret_result_fd, int *ret_gate_fd);
 
 /* Once the child has ended: what it reported, or -EINTR when it ended without reporting (killed). Does not close
  * the descriptor. */

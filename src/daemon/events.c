@@ -20,6 +20,8 @@ static const struct {
         [EVENT_ALLOWED_BY_POLICY] = { "allowed-by-policy", "f0ba5b0c3fb044cca6d422787a2821d8" },
         [EVENT_NOIOMMU]           = { "noiommu",           "b1612dc01f2342a48951cf0c92f792c4" },
         [EVENT_ACTION_FAILED]     = { "action-failed",     "57526db6b50e425e9c15d2e6ac38a4ba" },
+        [EVENT_ENFORCEMENT]       = { "enforcement",       "379e4aec706443169fc15cc5598c64be" },
+        [EVENT_KERNEL_DENIED]     = { "kernel-denied",     "abfb1da9b5b04a679e105eb36f6fb04e" },
 };
 
 const char *event_kind_message_id(EventKind k)

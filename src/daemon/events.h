@@ -22,6 +22,13 @@
 #define FIELD_MODE     "VFIO_GUARD_MODE"     /* enforce | audit */
 #define FIELD_CONFIG_FILE "VFIO_GUARD_CONFIG_FILE"
 #define FIELD_CONFIG_LINE "VFIO_GUARD_CONFIG_LINE"
+#define FIELD_ENFORCEMENT "VFIO_GUARD_ENFORCEMENT" /* bpf-lsm | reactive | audit */
+/* A denial by the BPF LSM program (EVENT_KERNEL_DENIED): who tried what. */
+#define FIELD_PID      "VFIO_GUARD_PID"      /* the process (thread group) that tried */
+#define FIELD_COMM     "VFIO_GUARD_COMM"     /* its thread's command name */
+#define FIELD_UID      "VFIO_GUARD_UID"
+#define FIELD_ATTEMPT  "VFIO_GUARD_ATTEMPT"  /* write-open-driver-override | open-vfio-node */
+#define FIELD_NODE     "VFIO_GUARD_NODE"     /* "/dev/vfio/3" (or "major:minor" when the name is not known) */
 
 typedef enum EventKind {
         EVENT_STARTED,
@@ -37,6 +44,8 @@ typedef enum EventKind {
         EVENT_ALLOWED_BY_POLICY, /* Allow= let a bypass or unknown function through */
         EVENT_NOIOMMU,           /* bypass/unknown allowed because no IOMMU covers it */
         EVENT_ACTION_FAILED,     /* a pin, unbind or reprobe failed */
+        EVENT_ENFORCEMENT,       /* which enforcement is in force: BPF LSM or reactive (and why) */
+        EVENT_KERNEL_DENIED,     /* the BPF LSM program refused an open (driver_override, vfio node) */
         _EVENT_KIND_MAX,
         _EVENT_KIND_INVALID = -22,
 } EventKind;
@@ -48,6 +57,7 @@ typedef struct GuardEvent {
         /* Optional fields: NULL (or 0 for the line) when not applicable. */
         const char *device, *verdict, *context, *decision, *evidence, *action, *driver, *pci_id, *iommu;
         const char *holders, *mode, *config_file;
+        const char *enforcement, *pid, *comm, *uid, *attempt, *node;
         unsigned config_line;
 } GuardEvent;
 

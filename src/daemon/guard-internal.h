@@ -64,6 +64,17 @@ struct Guard {
         struct udev_monitor *monitor;
         sd_event_source *monitor_source;
 
+        /* Kernel enforcement (kernel-enforce.c). */
+        const KernelOps *kops;
+        void *kops_userdata;
+        KernelMode kernel_mode;
+        bool kernel_open;              /* kops->open() succeeded and kops->close() has not been called */
+        char kernel_why[200];          /* why reactive (or how the program was found), for journal and file */
+        sd_event_source *kernel_events;
+        unsigned kernel_denials;
+        struct KernelNode *kernel_nodes; /* the vfio nodes the map denies, as far as this daemon knows */
+        size_t n_kernel_nodes;
+
         bool started, ready;
         unsigned refused_bindings;
         char status[256];
@@ -103,6 +114,22 @@ int refuse_start(Guard *g, Function *f, const char *driver);
 void refuse_cancel_watch(Function *f);
 /* Ensure the pin of a refused function (no unbind in flight). why: "start", "bind", … */
 void refuse_ensure_pin(Guard *g, Function *f, const char *why);
+
+/* kernel-enforce.c */
+/* After every configuration load (start: before enumeration; reload: before re-applying): open, keep or unpin
+ * the kernel enforcement as the configuration says; journal and record the mode when it changed (or at start). */
+void kernel_enforce_configure(Guard *g, bool starting);
+/* A decision changed (called before it is acted on): refuse or allow the address, deny or allow nodes. */
+int kernel_enforce_decision(Guard *g, Function *f, Decision old_decision, Decision new_decision);
+/* A guarded driver holds a refused function and an unbind is about to be dispatched: deny its vfio nodes. */
+void kernel_enforce_before_unbind(Guard *g, Function *f);
+/* Everything: refill the refused addresses, drop stale addresses and nodes (after enumeration, reload, unbind). */
+void kernel_enforce_sync(Guard *g);
+/* The unbind child writes driver_override from its own process. */
+int kernel_enforce_exempt(Guard *g, pid_t pid);
+void kernel_enforce_unexempt(Guard *g, pid_t pid);
+/* Leave: descriptors closed, enforcement stays pinned (fail-closed). */
+void kernel_enforce_done(Guard *g);
 
 /* monitor.c */
 int monitor_start(Guard *g);

@@ -141,7 +141,14 @@ static void call_decision_hook(Guard *g, Function *f, Decision old_decision, Dec
 {
         int r;
 
-        if (!g->decision_hook || old_decision == new_decision)
+        if (old_decision == new_decision)
+                return;
+        r = kernel_enforce_decision(g, f, old_decision, new_decision);
+        if (r < 0)
+                guard_emit_function(g, f, EVENT_ACTION_FAILED, LOG_ERR, "kernel-enforcement", NULL,
+                                    "%s: could not %s it in the kernel: %s", f->address,
+                                    new_decision == DECISION_REFUSE ? "refuse" : "allow", strerror(-r));
+        if (!g->decision_hook)
                 return;
         r = g->decision_hook(g,
                              &(GuardDecisionChange){
@@ -386,13 +393,21 @@ int guard_decide(Guard *g, const char *address, DecideFlags flags, const char *w
                                             f->address, verdict_to_string(a.verdict));
         }
 
+        /* Kernel side first: a function that becomes allowed must leave the BPF map before its pin is lifted
+         * (or the guard's own write would be its only way out), and one that becomes refused is walled off
+         * before anything is dispatched. */
+        call_decision_hook(g, f, old_decision, a.decision);
+
         /* Act. Nothing here while an unbind of this function is in flight: refuse.c re-decides when it ends. */
         if (f->unbind_pid == 0) {
                 bool want_pin = a.decision == DECISION_REFUSE && g->config.pin && g->config.mode == GUARD_MODE_ENFORCE;
 
                 if (a.decision == DECISION_REFUSE && e.driver[0] && config_driver_is_guarded(&g->config, e.driver) &&
-                    (flags & DECIDE_MAY_UNBIND))
+                    (flags & DECIDE_MAY_UNBIND)) {
+                        /* vfio-pci holds it: its nodes exist now; nobody may open them while it is handed back. */
+                        kernel_enforce_before_unbind(g, f);
                         (void) refuse_start(g, f, e.driver);
+                }
                 else if (a.decision == DECISION_REFUSE && (want_pin || !guard_may_act(g)))
                         refuse_ensure_pin(g, f, why);
 
@@ -401,7 +416,6 @@ int guard_decide(Guard *g, const char *address, DecideFlags flags, const char *w
                                            : g->config.mode == GUARD_MODE_AUDIT ? "Mode=audit" : "Pin=no");
         }
 
-        call_decision_hook(g, f, old_decision, a.decision);
         function_record(g, f);
         status_update(g);
 
@@ -530,6 +544,9 @@ int guard_new(const GuardOptions *o, Guard **ret)
         g->unbind_timeout_usec = o->unbind_timeout_usec ?: DEFAULT_UNBIND_TIMEOUT_USEC;
         g->sink = o->sink ?: (event_journal_wanted() ? event_sink_journal : event_sink_stderr);
         g->sink_userdata = o->sink_userdata;
+        g->kops = o->kernel_ops;
+        g->kops_userdata = o->kernel_ops_userdata;
+        g->kernel_mode = KERNEL_MODE_AUDIT;
 
         if (o->event)
                 g->event = sd_event_ref(o->event);
@@ -559,6 +576,7 @@ Guard *guard_free(Guard *g)
         if (!g)
                 return NULL;
         monitor_stop(g);
+        kernel_enforce_done(g);
         for (size_t i = 0; i < g->n_functions; i++) {
                 /* Do not wait for, nor kill, an unbind child: the pins stay, the unbind finishes on its own. */
                 refuse_cancel_watch(g->functions[i]);
@@ -602,6 +620,10 @@ int guard_start(Guard *g)
                                                                 : "vfio-guardd " PACKAGE_VERSION " started, enforcing",
         });
 
+        /* The kernel's refusal before anything else: whatever an earlier daemon left pinned holds through
+         * enumeration, and each refused function is walled off as soon as it is decided. */
+        kernel_enforce_configure(g, true);
+
         /* The monitor first, so that nothing that appears during enumeration slips through. */
         if (g->use_monitor) {
                 r = monitor_start(g);
@@ -613,6 +635,9 @@ int guard_start(Guard *g)
         if (r < 0)
                 guard_emit(g, &(GuardEvent){ .kind = EVENT_ACTION_FAILED, .priority = LOG_ERR, .action = "enumerate",
                                              .message = "could not list the PCI functions" });
+        else
+                /* Only now is it known which inherited map entries no refused function explains. */
+                kernel_enforce_sync(g);
         g->started = true;
         status_ready(g);
         return 0;
@@ -637,7 +662,11 @@ int guard_reload(Guard *g)
                 .mode = guard_may_act(g) ? "enforce" : "audit",
                 .message = "configuration reloaded, re-applying it to every function",
         });
-        return guard_apply_all(g, DECIDE_MAY_UNBIND | DECIDE_MAY_READ_OFFERED | DECIDE_FORCE_LOG, "reload");
+        /* KernelEnforcement=no (or Mode=audit) unpins here, before any pin is lifted below; =auto loads. */
+        kernel_enforce_configure(g, false);
+        r = guard_apply_all(g, DECIDE_MAY_UNBIND | DECIDE_MAY_READ_OFFERED | DECIDE_FORCE_LOG, "reload");
+        kernel_enforce_sync(g);
+        return r;
 }
 
 void guard_stop(Guard *g)

@@ -14,22 +14,24 @@
 #include "core/config.h"
 #include "core/verdict.h"
 #include "daemon/events.h"
+#include "daemon/kernel-enforce.h"
 
 typedef struct Guard Guard;
 
 /*
- * THE SEAM for kernel-side enforcement (src/bpf, not integrated yet): the hook is called whenever the decision
- * about a virtio function is made for the first time or changes, and with DECISION_NOT_GUARDED when the function
- * goes away; from guard_decide() after the pin was written or lifted, before the record. The hook must not block;
- * a negative return is journalled as a failed action ("kernel-enforcement") and changes nothing else.
- * Mind that the unbind child (act/unbind.c) writes driver_override from its own process: a BPF program that
- * denies those writes to everybody but the daemon must exempt it too.
+ * The seam for kernel-side enforcement: the hook is called whenever the decision about a virtio function is
+ * made for the first time or changes, and with DECISION_NOT_GUARDED when the function goes away; from
+ * guard_decide() BEFORE the decision is acted on (pin written or lifted, unbind dispatched) and before the
+ * record, so that a function that becomes allowed leaves the kernel's refusal before its pin is lifted. The
+ * built-in kernel enforcement (kernel-enforce.c, GuardOptions.kernel_ops) runs first, then this hook. The hook
+ * must not block; a negative return is journalled as a failed action ("kernel-enforcement") and changes
+ * nothing else.
  */
 typedef struct GuardDecisionChange {
         const char *address;      /* "0000:00:03.0" */
         Decision old_decision;    /* DECISION_NOT_GUARDED when first seen */
         Decision new_decision;    /* DECISION_NOT_GUARDED when removed */
-        bool pinned;              /* driver_override names the native driver now */
+        bool pinned;              /* driver_override names the native driver (before this decision's action) */
         int group_number;         /* IOMMU group (/dev/vfio/N), -1 without one */
 } GuardDecisionChange;
 
@@ -46,6 +48,10 @@ typedef struct GuardOptions {
         EventSink sink;             /* NULL: journal or stderr, whichever fits */
         void *sink_userdata;
         sd_event *event;            /* NULL: the thread's default loop */
+        /* Kernel-side enforcement (kernel-enforce.h): kernel_ops_bpf in the daemon, a recording table in tests;
+         * NULL: reactive only. Used when enforcing (--enforce, Mode=enforce) and KernelEnforcement=auto. */
+        const KernelOps *kernel_ops;
+        void *kernel_ops_userdata;
 } GuardOptions;
 
 /* Blocks SIGCHLD in the calling thread (the unbind children are watched through sd-event). */
@@ -80,5 +86,8 @@ sd_event *guard_get_event(Guard *g);
 /* The current STATUS= text. */
 const char *guard_status(Guard *g);
 bool guard_is_ready(Guard *g);
+/* What is in force now (audit, reactive, BPF LSM), and the BPF LSM denials reported since the start. */
+KernelMode guard_kernel_mode(Guard *g);
+unsigned guard_kernel_denials(Guard *g);
 /* Unbinds dispatched and not finished. */
 unsigned guard_unbinds_in_flight(Guard *g);

@@ -9,7 +9,7 @@
 #include "daemon/events.h"
 #include "shared/macro.h"
 
-#define MAX_FIELDS 20
+#define MAX_FIELDS 28
 
 bool event_journal_wanted(void)
 {
@@ -57,6 +57,12 @@ void event_sink_journal(const GuardEvent *ev, void *userdata)
         fields_add(&f, FIELD_HOLDERS, ev->holders);
         fields_add(&f, FIELD_MODE, ev->mode);
         fields_add(&f, FIELD_CONFIG_FILE, ev->config_file);
+        fields_add(&f, FIELD_ENFORCEMENT, ev->enforcement);
+        fields_add(&f, FIELD_PID, ev->pid);
+        fields_add(&f, FIELD_COMM, ev->comm);
+        fields_add(&f, FIELD_UID, ev->uid);
+        fields_add(&f, FIELD_ATTEMPT, ev->attempt);
+        fields_add(&f, FIELD_NODE, ev->node);
         if (ev->config_line > 0) {
                 snprintf(line, sizeof line, "%u", ev->config_line);
                 fields_add(&f, FIELD_CONFIG_LINE, line);
@@ -87,6 +93,11 @@ void event_sink_stderr(const GuardEvent *ev, void *userdata)
                         ev->action ? " action=" : "", strempty(ev->action));
         if (ev->config_file)
                 fprintf(stderr, " [%s:%u]", ev->config_file, ev->config_line);
+        if (ev->attempt)
+                fprintf(stderr, " [attempt=%s pid=%s comm=%s uid=%s%s%s]", ev->attempt, strempty(ev->pid),
+                        strempty(ev->comm), strempty(ev->uid), ev->node ? " node=" : "", strempty(ev->node));
+        if (ev->enforcement)
+                fprintf(stderr, " [enforcement=%s]", ev->enforcement);
         fputc('\n', stderr);
         fflush(stderr);
 }

@@ -111,6 +111,7 @@ static int on_unbind_done(sd_event_source *s, const siginfo_t *si, void *userdat
         int r, k;
 
         r = unbind_result(f->unbind_result_fd);
+        kernel_enforce_unexempt(g, f->unbind_pid);
         f->unbind_pid = 0;
         f->unbind_stuck = false;
         refuse_cancel_watch(f);
@@ -119,6 +120,7 @@ static int on_unbind_done(sd_event_source *s, const siginfo_t *si, void *userdat
 
         if (f->removed) {
                 guard_drop(g, f);
+                kernel_enforce_sync(g); /* its vfio nodes went with it */
                 status_update(g);
                 return 0;
         }
@@ -165,6 +167,9 @@ static int on_unbind_done(sd_event_source *s, const siginfo_t *si, void *userdat
 
         /* Fresh evidence, no new unbind: the kernel's own bind/unbind uevents drive anything further. */
         (void) guard_decide(g, address, 0, "unbind finished");
+        /* vfio let it go: its device node, and the group node when it was the last vfio member, are gone, and
+         * their numbers may go to another group next; allow them again. */
+        kernel_enforce_sync(g);
         return 0;
 }
 
@@ -183,13 +188,31 @@ int refuse_start(Guard *g, Function *f, const char *driver)
                 return 0;
         }
 
-        /* At once: user space may be opening the vfio group right now. */
+        /* At once: user space may be opening the vfio group right now.
+         *
+         * Under the BPF LSM the child's pin write needs an exemption: the address is already in the refused map,
+         * and the child is a process of its own. It is still needed: a function that vfio-pci held before the
+         * guard ran may carry no pin at all, or libvirt's "vfio-pci" written before the wall went up, and the
+         * daemon cannot write it itself (the write waits for the device lock, which a stuck unbind elsewhere may
+         * hold: DESIGN.md section 4). So the child waits on a gate until its tgid is exempt, and the exemption
+         * is withdrawn when it ends (on_unbind_done). If the exemption fails the child's write is refused, and
+         * the daemon re-pins after the unbind; the vfio nodes are denied meanwhile. */
+        int gate = -1;
+        bool gated = g->kernel_mode == KERNEL_MODE_BPF_LSM && g->config.pin;
         r = unbind_spawn(g->root, f->address, driver, g->config.pin ? PIN_NATIVE_DRIVER : NULL, &pid,
-                         &f->unbind_result_fd);
+                         &f->unbind_result_fd, gated ? &gate : NULL);
         if (r < 0) {
                 guard_emit_function(g, f, EVENT_ACTION_FAILED, LOG_ERR, "unbind", driver,
                                     "%s: could not start unbinding it from %s: %s", f->address, driver, strerror(-r));
                 return r;
+        }
+        if (gate >= 0) {
+                r = kernel_enforce_exempt(g, pid);
+                if (r < 0)
+                        guard_emit_function(g, f, EVENT_ACTION_FAILED, LOG_WARNING, "kernel-enforcement", driver,
+                                            "%s: could not let the unbind child %d write the pin: %s; the guard "
+                                            "pins it after the unbind", f->address, (int) pid, strerror(-r));
+                close(gate);
         }
         f->unbind_pid = pid;
         f->unbind_stuck = false;

@@ -29,6 +29,11 @@ void status_update(Guard *g)
                  "%u vfio binding%s refused",
                  guard_may_act(g) ? "" : "audit only: ", n, n == 1 ? "" : "s", bypass, translated, extra, pinned,
                  g->refused_bindings, g->refused_bindings == 1 ? "" : "s");
+        if (g->kernel_mode == KERNEL_MODE_BPF_LSM)
+                snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "; kernel-enforced (BPF LSM), %u open%s denied",
+                         g->kernel_denials, g->kernel_denials == 1 ? "" : "s");
+        else if (g->kernel_mode == KERNEL_MODE_REACTIVE)
+                snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "; reactive");
         if (stuck)
                 snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "; %u unbind%s stuck", stuck,
                          stuck == 1 ? "" : "s");

@@ -8,12 +8,14 @@
 
 #include "buildinfo.h"
 #include "daemon/guard.h"
+#include "bpf/bpf-guard.h"
 #include "shared/macro.h"
 
 static const char *arg_config = NULL;
 static const char *arg_root = NULL;
 static bool arg_enforce = false;
 static uint64_t arg_unbind_timeout_usec = 0;
+static bool arg_unpin_bpf = false;
 
 static void help(void)
 {
@@ -25,12 +27,13 @@ static void help(void)
                "     --config=FILE          Read this configuration file alone\n"
                "     --root=DIR             Find /sys, /proc and /run below DIR (tests)\n"
                "     --unbind-timeout=SEC   Name the holders of an unbind that takes longer (default 3)\n"
+               "     --unpin-bpf            Remove the pinned BPF LSM program (kernel enforcement) and exit\n"
                "\nSee vfio-guardd(8).\n");
 }
 
 static int parse_argv(int argc, char *argv[])
 {
-        enum { ARG_VERSION = 0x100, ARG_ENFORCE, ARG_CONFIG, ARG_ROOT, ARG_UNBIND_TIMEOUT };
+        enum { ARG_VERSION = 0x100, ARG_ENFORCE, ARG_CONFIG, ARG_ROOT, ARG_UNBIND_TIMEOUT, ARG_UNPIN_BPF };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -38,6 +41,7 @@ static int parse_argv(int argc, char *argv[])
                 { "config", required_argument, NULL, ARG_CONFIG },
                 { "root", required_argument, NULL, ARG_ROOT },
                 { "unbind-timeout", required_argument, NULL, ARG_UNBIND_TIMEOUT },
+                { "unpin-bpf", no_argument, NULL, ARG_UNPIN_BPF },
                 {}
         };
         int c;
@@ -69,6 +73,9 @@ static int parse_argv(int argc, char *argv[])
                         arg_unbind_timeout_usec = (uint64_t) (sec * 1e6);
                         break;
                 }
+                case ARG_UNPIN_BPF:
+                        arg_unpin_bpf = true;
+                        break;
                 case '?':
                         return -EINVAL;
                 default:
@@ -100,6 +107,27 @@ static int on_hup(sd_event_source *s, const struct signalfd_siginfo *si, void *u
         return 0;
 }
 
+/* The administrator's way out: the program and its maps go from bpffs, the kernel stops refusing at once. A
+ * running daemon keeps running reactively until its next start or reload loads the program again (unless
+ * KernelEnforcement=no). */
+static int unpin_bpf(void)
+{
+#if HAVE_BPF
+        int r = bpf_guard_unpin(NULL);
+        if (r < 0) {
+                fprintf(stderr, "vfio-guardd: could not remove %s: %s\n", BPF_GUARD_PIN_DIR, strerror(-r));
+                return 1;
+        }
+        printf("Removed the BPF LSM program of vfio-guard (%s): vfio binding is guarded reactively only now.\n",
+               BPF_GUARD_PIN_DIR);
+        return 0;
+#else
+        printf("This vfio-guardd was built without the BPF LSM program; nothing to remove here (rm -r %s removes "
+               "what another build pinned).\n", BPF_GUARD_PIN_DIR);
+        return 0;
+#endif
+}
+
 int main(int argc, char *argv[])
 {
         _cleanup_(guard_freep) Guard *g = NULL;
@@ -110,6 +138,8 @@ int main(int argc, char *argv[])
         r = parse_argv(argc, argv);
         if (r <= 0)
                 return r < 0 ? 2 : 0;
+        if (arg_unpin_bpf)
+                return unpin_bpf();
 
         sigemptyset(&ss);
         sigaddset(&ss, SIGTERM);
@@ -132,6 +162,8 @@ int main(int argc, char *argv[])
                               .monitor = true,
                               .unbind_timeout_usec = arg_unbind_timeout_usec,
                               .event = e,
+                              /* The BPF LSM acts on the running kernel: never for a --root tree (tests). */
+                              .kernel_ops = arg_root && arg_root[0] ? NULL : kernel_ops_bpf,
                       },
                       &g);
         if (r < 0) {

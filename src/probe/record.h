@@ -18,6 +18,9 @@
  *
  * The offered word is what the CLI cannot read itself (reading it writes a device register), so the record
  * is its only way to it.
+ *
+ * Beside the directory, ROOT/run/vfio-guard/daemon records the daemon itself (which enforcement is in force:
+ * ENFORCEMENT=bpf-lsm|reactive|audit): probe/daemon-state.h.
  */
 
 #include <stdbool.h>
