@@ -5,7 +5,8 @@
 PCI=/sys/bus/pci
 VMTEST_FAILED=/run/vmtest.failed
 . /usr/lib/vmtest/env
-CONF=$SYSCONFDIR/vfio-guard.conf
+# The daemon and the CLI read /etc/vfio-guard.conf whatever the prefix (src/core/config.c).
+CONF=/etc/vfio-guard.conf
 export PATH=$BINDIR:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 # The fixed functions of the "standard" device set (tests/vm/vmrun).

@@ -1,0 +1,54 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Guest side of tests/bench/exposure (read the method there).
+# vm-devices: standard
+# vm-storm: 32
+# vm-timeout: 2400
+
+N=${BENCH_N:-60}
+ROUNDS=${BENCH_STORM_ROUNDS:-3}
+F=$MODERN_RNG
+STORM=""
+for slot in 08 09 0a 0b; do for fn in 0 1 2 3 4 5 6 7; do STORM="$STORM 0000:00:$slot.$fn"; done; done
+B=/usr/lib/vmtest/bench-bind
+bench() { "$B" "$@" | while read -r line; do note "BENCH $line"; done; }
+
+wait_guard 120 || exit 1
+modprobe vfio-pci
+wait_for 120 is_pinned 0000:00:0b.7 || fail "storm functions not pinned at start"
+# (a)-(c) need the guard out of the way: stop it (pins stay), keep udev from starting it, clear the pins.
+systemctl stop vfio-guard.service
+systemctl mask --runtime vfio-guard.service >/dev/null 2>&1
+for f in $BYPASS $STORM; do echo > "$PCI/devices/$f/driver_override"; done
+
+note "BENCH-INFO function $F (virtio-rng, modern, bypass), $N binds per case, $ROUNDS storm rounds of 32"
+bench floor "$F" "$N"
+
+/usr/lib/vmtest/refguard "$F" $STORM > /run/refguard.out &
+rg=$!
+wait_for 10 grep -q listening /run/refguard.out
+bench window "$F" "$N" 0 reference
+bench storm reference-storm "$ROUNDS" $STORM
+kill "$rg"
+for f in $STORM; do restore "$f" >/dev/null 2>&1; echo > "$PCI/devices/$f/driver_override"; done
+
+mkdir -p /run/udev/rules.d
+cat > /run/udev/rules.d/99-bench-unbind.rules <<RULE
+ACTION=="bind", SUBSYSTEM=="pci", KERNEL=="$F", ENV{DRIVER}=="vfio-pci", RUN+="/bin/sh -c 'echo $F > /sys/bus/pci/drivers/vfio-pci/unbind'"
+RULE
+udevadm control --reload
+bench window "$F" "$N" 0 udev-rule
+rm /run/udev/rules.d/99-bench-unbind.rules
+udevadm control --reload
+
+systemctl unmask --runtime vfio-guard.service >/dev/null 2>&1
+systemctl start vfio-guard.service
+wait_for 120 is_pinned 0000:00:0b.7 || fail "guard did not pin again"
+bench window "$F" "$N" 1 vfio-guardd
+bench storm vfio-guardd-storm "$ROUNDS" $STORM
+refused=0
+for f in $STORM; do
+        not_vfio "$f" || fail "storm: $f left on vfio-pci"
+        refused=$((refused + $(journal_count "$MID_BIND_REFUSED" "$f")))
+done
+note "BENCH-INFO storm: bind-refused journal entries for the 32 functions: $refused"
+note "BENCH-INFO $(systemctl show -p StatusText --value vfio-guard.service)"

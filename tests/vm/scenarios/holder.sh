@@ -1,0 +1,39 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# A process holds a bypass function through vfio (allowed at first) when the guard must take it back: the
+# unbind blocks in the kernel. The daemon does not hang, still refuses another function meanwhile, names the
+# holder in the journal, and finishes when the holder exits.
+# vm-devices: standard
+# vm-timeout: 400
+# vm-write: /etc/vfio-guard.conf [Guard]\nAllow=0000:00:03.0
+
+wait_guard 90 || exit 1
+modprobe vfio-pci
+bind_libvirt "$TRANS_NET"
+wait_for 15 is_drv "$TRANS_NET" vfio-pci || { fail "allowed $TRANS_NET did not bind to vfio-pci"; exit 1; }
+/usr/lib/vmtest/vfio-hold "$TRANS_NET" > /run/hold.out 2>&1 &
+holder=$!
+wait_for 15 grep -q holding /run/hold.out || { fail "holder: $(cat /run/hold.out)"; exit 1; }
+ok "vfio-hold (pid $holder) holds $TRANS_NET"
+
+# Take the Allow away: the guard must unbind a held device.
+printf '[Guard]\n' > "$CONF"
+timeout 20 systemctl reload vfio-guard.service
+check "reload returns while the unbind is stuck" [ $? = 0 ]
+check "unbind-stuck entry for $TRANS_NET" wait_for 60 journal_has "$MID_UNBIND_STUCK" "$TRANS_NET"
+holders=$(journalctl -b -o json --no-pager MESSAGE_ID=$MID_UNBIND_STUCK VFIO_GUARD_DEVICE=$TRANS_NET | head -n 1)
+case $holders in
+*"\"VFIO_GUARD_HOLDERS\":\"$holder "*vfio-hold*) ok "the journal names the holder ($holder vfio-hold)";;
+*) fail "holder not named: $holders";;
+esac
+check "daemon answers while the unbind is stuck (status)" timeout 10 systemctl status --no-pager vfio-guard.service
+check "daemon still active" guard_active
+bind_libvirt "$MODERN_RNG"
+check "meanwhile another bypass function is refused" wait_for 20 sh -c \
+        ". /usr/lib/vmtest/lib.sh; not_vfio $MODERN_RNG && is_drv $MODERN_RNG virtio-pci"
+check "$TRANS_NET still held on vfio-pci" is_drv "$TRANS_NET" vfio-pci
+
+kill "$holder"
+check "after the holder exits: $TRANS_NET unbound from vfio-pci" wait_for 60 not_vfio "$TRANS_NET"
+check "after the holder exits: $TRANS_NET pinned" wait_for 30 is_pinned "$TRANS_NET"
+check "after the holder exits: $TRANS_NET back on virtio-pci" wait_for 30 is_drv "$TRANS_NET" virtio-pci
+check "unbound entry for $TRANS_NET" wait_for 20 journal_has "$MID_UNBOUND" "$TRANS_NET"
