@@ -403,11 +403,8 @@ int guard_decide(Guard *g, const char *address, DecideFlags flags, const char *w
                 bool want_pin = a.decision == DECISION_REFUSE && g->config.pin && g->config.mode == GUARD_MODE_ENFORCE;
 
                 if (a.decision == DECISION_REFUSE && e.driver[0] && config_driver_is_guarded(&g->config, e.driver) &&
-                    (flags & DECIDE_MAY_UNBIND)) {
-                        /* vfio-pci holds it: its nodes exist now; nobody may open them while it is handed back. */
-                        kernel_enforce_before_unbind(g, f);
+                    (flags & DECIDE_MAY_UNBIND))
                         (void) refuse_start(g, f, e.driver);
-                }
                 else if (a.decision == DECISION_REFUSE && (want_pin || !guard_may_act(g)))
                         refuse_ensure_pin(g, f, why);
 

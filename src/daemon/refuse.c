@@ -188,6 +188,10 @@ int refuse_start(Guard *g, Function *f, const char *driver)
                 return 0;
         }
 
+        /* vfio-pci holds it: its nodes exist now, and nobody may open them while it is handed back. Every
+         * path to an unbind (start, bind uevent, reload) comes through here. */
+        kernel_enforce_before_unbind(g, f);
+
         /* At once: user space may be opening the vfio group right now.
          *
          * Under the BPF LSM the child's pin write needs an exemption: the address is already in the refused map,

@@ -286,6 +286,28 @@ Guard *testbed_guard(Testbed *t, Seen *seen, bool enforce, uint64_t unbind_timeo
         return g;
 }
 
+Guard *testbed_guard_kernel(Testbed *t, Seen *seen, bool enforce, const KernelOps *ops, void *ops_userdata)
+{
+        sd_event *e = NULL;
+        Guard *g = NULL;
+
+        ck_assert_int_ge(sd_event_new(&e), 0);
+        ck_assert_int_ge(guard_new(&(GuardOptions){
+                                           .root = t->root,
+                                           .enforce = enforce,
+                                           .monitor = true,
+                                           .sink = seen_sink,
+                                           .sink_userdata = seen,
+                                           .event = e,
+                                           .kernel_ops = ops,
+                                           .kernel_ops_userdata = ops_userdata,
+                                   },
+                                   &g),
+                         0);
+        sd_event_unref(e);
+        return g;
+}
+
 static uint64_t now_usec(void)
 {
         struct timespec ts;
@@ -339,6 +361,12 @@ void seen_sink(const GuardEvent *ev, void *userdata)
                 .verdict = dup_or_null(ev->verdict),
                 .decision = dup_or_null(ev->decision),
                 .driver = dup_or_null(ev->driver),
+                .enforcement = dup_or_null(ev->enforcement),
+                .pid = dup_or_null(ev->pid),
+                .comm = dup_or_null(ev->comm),
+                .uid = dup_or_null(ev->uid),
+                .attempt = dup_or_null(ev->attempt),
+                .node = dup_or_null(ev->node),
                 .config_line = ev->config_line,
         };
         if (getenv("TEST_VERBOSE"))
@@ -351,6 +379,7 @@ void seen_clear(Seen *s)
                 SeenEvent *e = &s->items[i];
                 free(e->message), free(e->device), free(e->action), free(e->holders), free(e->config_file);
                 free(e->verdict), free(e->decision), free(e->driver);
+                free(e->enforcement), free(e->pid), free(e->comm), free(e->uid), free(e->attempt), free(e->node);
         }
         free(s->items);
         *s = (Seen){};

@@ -40,6 +40,7 @@ typedef struct SeenEvent {
         EventKind kind;
         int priority;
         char *message, *device, *action, *holders, *config_file, *verdict, *decision, *driver;
+        char *enforcement, *pid, *comm, *uid, *attempt, *node;
         unsigned config_line;
 } SeenEvent;
 
@@ -75,6 +76,8 @@ void testbed_add_holder(Testbed *t, int pid, const char *comm, const char *targe
 
 /* A guard on this testbed with an event-capturing sink. */
 Guard *testbed_guard(Testbed *t, Seen *seen, bool enforce, uint64_t unbind_timeout_usec);
+/* The same with kernel-side enforcement through ops (a recording table: never the real one on the host). */
+Guard *testbed_guard_kernel(Testbed *t, Seen *seen, bool enforce, const KernelOps *ops, void *ops_userdata);
 /* Run the loop until cond(userdata) holds or timeout; returns cond's last value. */
 bool testbed_run_until(Guard *g, bool (*cond)(Guard *g, void *userdata), void *userdata, uint64_t timeout_usec);
 /* Run the loop for a while (lets uevents arrive). */
