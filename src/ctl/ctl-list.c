@@ -7,6 +7,7 @@
 #include <json-c/json.h>
 
 #include "ctl/ctl.h"
+#include "probe/daemon-state.h"
 #include "probe/probe.h"
 #include "shared/strv.h"
 
@@ -123,8 +124,43 @@ static void table_print(const Table *t)
         }
 }
 
+/* What vfio-guardd said is in force (ROOT/run/vfio-guard/daemon); NULL members when it said nothing. */
+static struct json_object *enforcement_json(const DaemonState *s, bool have)
+{
+        struct json_object *o = json_object_new_object();
+
+        if (!o)
+                return NULL;
+        if (json_object_object_add(o, "mode", have ? json_object_new_string(s->enforcement) : NULL) < 0 ||
+            json_object_object_add(o, "reason", have && s->reason[0] ? json_object_new_string(s->reason) : NULL) < 0 ||
+            json_object_object_add(o, "pid", have && s->pid > 0 ? json_object_new_int(s->pid) : NULL) < 0) {
+                json_object_put(o);
+                return NULL;
+        }
+        return o;
+}
+
+static void enforcement_print(const DaemonState *s, int r)
+{
+        if (r == -ENOENT) {
+                printf("Enforcement: unknown: vfio-guardd has not recorded it (not started since boot?)\n");
+                return;
+        }
+        if (r < 0) {
+                printf("Enforcement: unknown: /run/vfio-guard/daemon unreadable: %s\n", strerror(-r));
+                return;
+        }
+        printf("Enforcement: %s%s%s (vfio-guardd %d)\n",
+               streq(s->enforcement, "bpf-lsm") ? "kernel-enforced (BPF LSM)"
+               : streq(s->enforcement, "reactive") ? "reactive (pin, unbind)"
+                                                   : "audit only",
+               s->reason[0] ? ": " : "", s->reason, (int) s->pid);
+}
+
 int verb_list(Ctl *c, bool json, bool all)
 {
+        DaemonState daemon_state;
+        int daemon_r;
         _cleanup_strv_free_ char **addresses = NULL;
         unsigned n_virtio = 0, n_verdict[_VERDICT_MAX] = {}, n_decision[_DECISION_MAX] = {};
         struct json_object *doc = NULL, *functions = NULL;
@@ -138,10 +174,20 @@ int verb_list(Ctl *c, bool json, bool all)
                 return CTL_EXIT_FAILURE;
         }
 
+        daemon_r = daemon_state_read(c->root, &daemon_state);
+
         if (json) {
+                struct json_object *enforcement;
+
                 doc = ctl_json_document(c);
+                enforcement = enforcement_json(&daemon_state, daemon_r >= 0);
+                if (!doc || !enforcement || json_object_object_add(doc, "enforcement", enforcement) < 0) {
+                        json_object_put(enforcement);
+                        r = -ENOMEM;
+                        goto finish;
+                }
                 functions = json_object_new_array();
-                if (!doc || !functions || json_object_object_add(doc, "functions", functions) < 0) {
+                if (!functions || json_object_object_add(doc, "functions", functions) < 0) {
                         json_object_put(functions);
                         r = -ENOMEM;
                         goto finish;
@@ -200,6 +246,7 @@ int verb_list(Ctl *c, bool json, bool all)
                        c->config.mode == GUARD_MODE_AUDIT && n_decision[DECISION_REFUSE] > 0
                                ? " (Mode=audit: refusals are logged, not enforced)"
                                : "");
+                enforcement_print(&daemon_state, daemon_r);
         }
         r = 0;
 

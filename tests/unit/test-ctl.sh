@@ -230,6 +230,30 @@ expect_json 'len(d["config_problems"]) >= 1 and d["config_problems"][0]["line"] 
 if "$PYTHON" -m json.tool "$T/out" >/dev/null 2>&1; then ok "that JSON parses too"; else not_ok "json.tool (utf-8)"; fi
 expect_err "$BAD_UTF8:2:" "configuration problem on stderr as file:line:"
 
+echo "# list: which enforcement the daemon recorded (/run/vfio-guard/daemon)"
+expect_rc 0 "list --json without a daemon record" "$CTL" --root "$Q35" list --json
+expect_json 'd["enforcement"] == {"mode": None, "reason": None, "pid": None}' "JSON: enforcement unknown without a record"
+expect_rc 0 "list without a daemon record" "$CTL" --root "$Q35" list
+expect_out "Enforcement: unknown: vfio-guardd has not recorded it" "list: enforcement unknown without a record"
+cp -a "$SHARED" "$T/enf"
+mkdir -p "$T/enf/run/vfio-guard"
+printf 'ENFORCEMENT=bpf-lsm\nREASON=re-using the pinned BPF LSM program\nPID=4321\nUPDATED_USEC=1\nFUTURE=x\n' \
+        >"$T/enf/run/vfio-guard/daemon"
+expect_rc 0 "list with a bpf-lsm record" "$CTL" --root "$T/enf" list
+expect_out "Enforcement: kernel-enforced (BPF LSM): re-using the pinned BPF LSM program (vfio-guardd 4321)" \
+        "list: kernel-enforced footer"
+expect_rc 0 "list --json with a bpf-lsm record" "$CTL" --root "$T/enf" list --json
+expect_json 'd["enforcement"] == {"mode": "bpf-lsm", "reason": "re-using the pinned BPF LSM program", "pid": 4321}' \
+        "JSON: enforcement bpf-lsm, reason, pid"
+printf 'ENFORCEMENT=reactive\nREASON=KernelEnforcement=no\nPID=7\n' >"$T/enf/run/vfio-guard/daemon"
+expect_rc 0 "list with a reactive record" "$CTL" --root "$T/enf" list
+expect_out "Enforcement: reactive (pin, unbind): KernelEnforcement=no (vfio-guardd 7)" "list: reactive footer"
+printf 'ENFORCEMENT=sometimes\n' >"$T/enf/run/vfio-guard/daemon"
+expect_rc 0 "list with a damaged record" "$CTL" --root "$T/enf" list
+expect_out "Enforcement: unknown: /run/vfio-guard/daemon unreadable: Bad message" "list: damaged record named"
+expect_rc 0 "list --json with a damaged record" "$CTL" --root "$T/enf" list --json
+expect_json 'd["enforcement"]["mode"] is None' "JSON: damaged record gives a null mode"
+
 echo "# explain"
 expect_rc 0 "explain 03.0" "$CTL" --root "$Q35" explain 0000:00:03.0
 expect_out "0000:00:03.0: virtio net, bypass, refuse" "explain: headline"
