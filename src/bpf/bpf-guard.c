@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,8 @@
 #include "shared/strv.h"
 #include "vfio-guard-abi.h"
 #include "vfio-guard.skel.h"
+
+#define IN_SET_ERRNO(r, a, b, c) ((r) == (a) || (r) == (b) || (r) == (c))
 
 struct BpfGuard {
         struct vfio_guard_bpf *skel;
@@ -117,19 +120,43 @@ static int is_bpffs(const char *path)
         return sfs.f_type == BPF_FS_MAGIC;
 }
 
-static int prog_tag_of_fd(int prog_fd, __u8 tag[static BPF_TAG_SIZE])
+/* What identifies an attached program for reuse: its tag (the instructions) and the maps it uses. Both
+ * must match: a program that is the same code but runs on other maps than the pinned ones (a map pin was
+ * removed and recreated) would ignore everything the daemon writes into the pinned maps. */
+typedef struct ProgIdentity {
+        __u8 tag[BPF_TAG_SIZE];
+        __u32 n_maps;
+        __u32 map_ids[8];
+} ProgIdentity;
+
+static int cmp_u32(const void *a, const void *b)
 {
+        __u32 x = *(const __u32 *) a, y = *(const __u32 *) b;
+
+        return (x > y) - (x < y);
+}
+
+static int prog_identity_of_fd(int prog_fd, ProgIdentity *ret)
+{
+        ProgIdentity id = {};
         struct bpf_prog_info info = {};
         __u32 len = sizeof(info);
 
+        info.nr_map_ids = ELEMENTSOF(id.map_ids);
+        info.map_ids = (__u64) (uintptr_t) id.map_ids;
         if (bpf_obj_get_info_by_fd(prog_fd, &info, &len) < 0)
                 return negative_errno();
-        memcpy(tag, info.tag, BPF_TAG_SIZE);
+        if (info.nr_map_ids > ELEMENTSOF(id.map_ids))
+                return -E2BIG; /* not our program */
+        memcpy(id.tag, info.tag, BPF_TAG_SIZE);
+        id.n_maps = info.nr_map_ids;
+        qsort(id.map_ids, id.n_maps, sizeof(__u32), cmp_u32);
+        *ret = id;
         return 0;
 }
 
-/* The tag of the program behind the pinned link at path: -ENOENT if nothing is pinned there. */
-static int pinned_link_prog_tag(const char *path, __u8 tag[static BPF_TAG_SIZE])
+/* The identity of the program behind the pinned link at path: -ENOENT if nothing is pinned there. */
+static int pinned_link_prog_identity(const char *path, ProgIdentity *ret)
 {
         _cleanup_close_ int link_fd = -1, prog_fd = -1;
         struct bpf_link_info info = {};
@@ -143,7 +170,7 @@ static int pinned_link_prog_tag(const char *path, __u8 tag[static BPF_TAG_SIZE])
         prog_fd = bpf_prog_get_fd_by_id(info.prog_id);
         if (prog_fd < 0)
                 return negative_errno();
-        return prog_tag_of_fd(prog_fd, tag);
+        return prog_identity_of_fd(prog_fd, ret);
 }
 
 /* Make-before-break: the new link is pinned under a temporary name (bpffs reserves names with a dot, hence
@@ -213,7 +240,7 @@ int bpf_guard_open(const char *pin_dir, BpfGuardOpenFlags flags, BpfGuard **ret,
 {
         _cleanup_bpf_guard_ BpfGuard *g = NULL;
         _cleanup_free_ char *parent = NULL, *link_path = NULL;
-        __u8 new_tag[BPF_TAG_SIZE], old_tag[BPF_TAG_SIZE];
+        ProgIdentity new_id, old_id;
         bool reused = false;
         int r;
 
@@ -258,16 +285,16 @@ int bpf_guard_open(const char *pin_dir, BpfGuardOpenFlags flags, BpfGuard **ret,
         if (r < 0)
                 return r;
 
-        r = prog_tag_of_fd(bpf_program__fd(g->skel->progs.vfio_guard_file_open), new_tag);
+        r = prog_identity_of_fd(bpf_program__fd(g->skel->progs.vfio_guard_file_open), &new_id);
         if (r < 0)
                 return r;
         if (asprintf(&link_path, "%s/link", g->pin_dir) < 0)
                 return -ENOMEM;
-        r = pinned_link_prog_tag(link_path, old_tag);
-        if (r < 0 && r != -ENOENT && r != -EINVAL)
+        r = pinned_link_prog_identity(link_path, &old_id);
+        if (r < 0 && !IN_SET_ERRNO(r, -ENOENT, -EINVAL, -E2BIG))
                 return r;
-        /* -EINVAL: something that is not a link sits there; replace it. */
-        if (r >= 0 && memcmp(old_tag, new_tag, BPF_TAG_SIZE) == 0 && !(flags & BPF_GUARD_OPEN_REPLACE))
+        /* -EINVAL, -E2BIG: something else sits there (not a link, not our program); replace it. */
+        if (r >= 0 && memcmp(&old_id, &new_id, sizeof(new_id)) == 0 && !(flags & BPF_GUARD_OPEN_REPLACE))
                 reused = true;
         else {
                 r = attach_and_pin(g);

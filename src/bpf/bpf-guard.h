@@ -18,7 +18,8 @@
  * unpinning really detaches, even while a daemon runs.
  *
  * Upgrades. bpf_guard_open() always loads the program it was built with, on the pinned maps. If the pinned
- * link runs the same program (same kernel tag) the new copy is dropped. Otherwise the new program is
+ * link runs the same program (same kernel tag) on the same maps, the new copy is dropped. Otherwise (an
+ * upgrade, or a map pin removed and recreated by hand) the new program is
  * attached first, its link pinned as PIN_DIR/link_new and renamed over PIN_DIR/link: both programs
  * refuse during the swap, then the old one detaches when its last reference (the old pin) goes. Map
  * contents carry over. If the map layout changed (vfio-guard-abi.h), libbpf cannot reuse the pinned

@@ -91,6 +91,25 @@ check "replace: a fresh program was attached" grep -q "guard: loaded" /tmp/guard
 check "replace: no write got through during the swaps" test ! -e /tmp/leak
 check "replace: exactly one vfio-guard link attached" sh -c "[ \$(bpftool prog show | grep -c 'name vfio_guard_file') -eq 1 ]"
 
+# A map pin removed by hand and recreated on the next open: the program must follow the pinned maps, or
+# the daemon would write into maps that no attached program reads.
+rm $PIN/denied_nodes
+vfio-guard-bpf --list > /tmp/guard4.log 2>&1
+check "recreated map: a program attached on it" grep -q "guard: loaded" /tmp/guard4.log
+check "recreated map: lists no denied node" sh -c "! grep -q 'denied node' /tmp/guard4.log"
+check "… and denies none (program and maps agree)" expect_output "device fd ok" vfio-open $GL $L
+vfio-guard-bpf --deny-node $GL > /dev/null
+check "… denied again once listed" expect_output "open $GL: EPERM" vfio-open $GL $L
+check "… one vfio-guard program attached" sh -c "[ \$(bpftool prog show | grep -c 'name vfio_guard_file') -eq 1 ]"
+
+# Pinned maps of another layout (an upgrade that changed vfio-guard-abi.h): refused, the old program stays.
+rm $PIN/stats
+bpftool map create $PIN/stats type array key 4 value 4 entries 1 name stats
+check "incompatible pinned map: open fails with EINVAL" expect_output "Invalid argument" vfio-guard-bpf --list
+check "… and the old program still refuses" expect_eperm $(dev $A)/driver_override vfio-pci
+rm $PIN/stats
+check "map removed: the next open loads and attaches" expect_output "guard: loaded" vfio-guard-bpf --list
+
 # A configuration change that allows A: removed from the map, then writable.
 vfio-guard-bpf --allow $A > /dev/null
 check "allowed A: driver_override writable" expect_write_ok $(dev $A)/driver_override virtio-pci
