@@ -26,6 +26,7 @@ int ctl_function_probe(const Ctl *c, const char *address, CtlFunction *ret)
                 /* The CLI never reads the common configuration itself (that writes device_feature_select):
                  * what only a register read would tell comes from the daemon's record, or stays unknown. */
                 .use_records = true,
+                .cache = c->probe_cache,
         };
         CtlFunction f;
         int r;

@@ -167,10 +167,18 @@ int verb_list(Ctl *c, bool json, bool all)
         Table table = {};
         int r, ret = CTL_EXIT_OK;
 
+        /* Kept for the whole listing only: nothing else probes more than a few functions. */
+        r = probe_cache_new(&c->probe_cache);
+        if (r < 0) {
+                fprintf(stderr, "vfio-guardctl: list: %s\n", strerror(-r));
+                return CTL_EXIT_FAILURE;
+        }
+
         r = probe_list_functions(c->root, &addresses);
         if (r < 0) {
                 fprintf(stderr, "vfio-guardctl: cannot list PCI functions under %s/sys/bus/pci/devices: %s\n",
                         c->root, strerror(-r));
+                c->probe_cache = probe_cache_free(c->probe_cache);
                 return CTL_EXIT_FAILURE;
         }
 
@@ -251,6 +259,7 @@ int verb_list(Ctl *c, bool json, bool all)
         r = 0;
 
 finish:
+        c->probe_cache = probe_cache_free(c->probe_cache);
         json_object_put(doc);
         table_done(&table);
         if (fflush(stdout) != 0 && r >= 0)

@@ -13,6 +13,7 @@
 #include "core/config.h"
 #include "core/evidence.h"
 #include "core/verdict.h"
+#include "probe/probe.h"
 
 /* Exit codes shared by every verb (vfio-guardctl(8), EXIT STATUS). */
 #define CTL_EXIT_OK 0
@@ -26,6 +27,7 @@ typedef struct Ctl {
         ConfigProblems problems; /* also printed on stderr; listed in JSON output */
         bool config_loaded;
         bool quiet;              /* check --quiet: no line on stdout */
+        ProbeCache *probe_cache; /* shared by the probes of one listing; NULL elsewhere */
 } Ctl;
 
 /* One function, probed and judged. */

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* probe_function(): every piece of evidence about one PCI function, read without changing anything. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/features.h"
 #include "core/virtio-caps.h"
@@ -29,7 +31,90 @@ _printf_(3, 4) static void say(char *buf, size_t size, const char *fmt, ...)
         va_end(ap);
 }
 
-static int read_ids(const char *root, const char *a, Evidence *e)
+struct ProbeCache {
+        char *root;             /* the root what follows is about; NULL: nothing known yet */
+        int devicetree;         /* -1: not looked at; 0: none of the device-tree sources exists; 1: one does */
+        PciConfigAccess *pci;   /* libpci set up for root, or NULL */
+};
+
+int probe_cache_new(ProbeCache **ret)
+{
+        ProbeCache *c = calloc(1, sizeof *c);
+
+        if (!c)
+                return -ENOMEM;
+        c->devicetree = -1;
+        *ret = c;
+        return 0;
+}
+
+static void cache_reset(ProbeCache *c)
+{
+        free(c->root);
+        c->root = NULL;
+        c->devicetree = -1;
+        c->pci = pci_config_access_free(c->pci);
+}
+
+ProbeCache *probe_cache_free(ProbeCache *c)
+{
+        if (!c)
+                return NULL;
+        cache_reset(c);
+        free(c);
+        return NULL;
+}
+
+/* The cache if it may be used for root (emptied first when it was about another root), or NULL. */
+static ProbeCache *cache_for(ProbeCache *c, const char *root)
+{
+        if (!c)
+                return NULL;
+        if (c->root && streq(c->root, strempty(root)))
+                return c;
+        cache_reset(c);
+        c->root = strdup(strempty(root));
+        return c->root ? c : NULL;
+}
+
+/* The first 64 bytes of config space (readable by anyone), exactly, from the function's directory. Returns 0,
+ * or -errno (-ENODATA when fewer bytes are there). */
+static int read_header(int dir_fd, uint8_t header[static PCI_CONFIG_HEADER_SIZE])
+{
+        _cleanup_close_ int fd = -1;
+        ssize_t n;
+
+        fd = openat(dir_fd, "config", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return negative_errno();
+        do
+                n = pread(fd, header, PCI_CONFIG_HEADER_SIZE, 0);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return negative_errno();
+        return n == PCI_CONFIG_HEADER_SIZE ? 0 : -ENODATA;
+}
+
+static void set_id(Evidence *e, size_t offset, size_t width, uint32_t v)
+{
+        switch (width) {
+        case 1:
+                *(uint8_t *) ((uint8_t *) e + offset) = (uint8_t) v;
+                break;
+        case 2:
+                *(uint16_t *) ((uint8_t *) e + offset) = (uint16_t) v;
+                break;
+        default:
+                *(uint32_t *) ((uint8_t *) e + offset) = v;
+        }
+}
+
+/* IDs, class and revision. For a virtio function they come from one read of the config header when it agrees
+ * with the vendor and device attributes, instead of four more attribute files: the kernel fills those
+ * attributes from the same header bytes (type 0 header) and has no quirk that rewrites them for virtio. The
+ * header is handed back (*ret_have_header) for the capability walk. Anything else reads the attributes. */
+static int read_ids(int dir_fd, Evidence *e, uint8_t header[static PCI_CONFIG_HEADER_SIZE],
+                    bool *ret_have_header)
 {
         static const struct {
                 const char *name;
@@ -45,57 +130,53 @@ static int read_ids(const char *root, const char *a, Evidence *e)
                 { "class", 0xffffff, offsetof(Evidence, class_code), 4, false },
                 { "revision", 0xff, offsetof(Evidence, revision), 1, false },
         };
-        char path[PATH_MAX];
+        bool have_header = false, from_header = false;
         uint32_t v;
         int r;
 
         for (size_t i = 0; i < ELEMENTSOF(attrs); i++) {
-                r = sysfs_pci_path(root, a, attrs[i].name, path, sizeof path);
-                if (r < 0)
-                        return r;
-                r = sysfs_read_hex(path, attrs[i].max, &v);
+                if (i == 2 && virtio_pci_is_virtio(e->vendor, e->device)) {
+                        have_header = read_header(dir_fd, header) >= 0;
+                        from_header = have_header && (header[0x0e] & 0x7f) == 0 &&
+                                      (header[0] | header[1] << 8) == e->vendor &&
+                                      (header[2] | header[3] << 8) == e->device;
+                        if (from_header) {
+                                e->revision = header[0x08];
+                                e->class_code = (uint32_t) header[0x0b] << 16 | header[0x0a] << 8 | header[0x09];
+                                e->subsys_vendor = (uint16_t) (header[0x2c] | header[0x2d] << 8);
+                                e->subsys_device = (uint16_t) (header[0x2e] | header[0x2f] << 8);
+                                break;
+                        }
+                }
+
+                r = sysfs_read_hex_at(dir_fd, attrs[i].name, attrs[i].max, &v);
                 if (r < 0) {
                         /* Without vendor and device nothing can be said; the rest only describes. */
                         if (attrs[i].required)
                                 return r == -ENOENT ? -EIO : r;
                         continue;
                 }
-                switch (attrs[i].width) {
-                case 1:
-                        *(uint8_t *) ((uint8_t *) e + attrs[i].offset) = (uint8_t) v;
-                        break;
-                case 2:
-                        *(uint16_t *) ((uint8_t *) e + attrs[i].offset) = (uint16_t) v;
-                        break;
-                default:
-                        *(uint32_t *) ((uint8_t *) e + attrs[i].offset) = v;
-                }
+                set_id(e, attrs[i].offset, attrs[i].width, v);
         }
 
-        r = sysfs_pci_path(root, a, "modalias", path, sizeof path);
-        if (r < 0)
-                return r;
-        if (sysfs_read_line(path, e->modalias, sizeof e->modalias) < 0)
+        if (sysfs_read_line_at(dir_fd, "modalias", e->modalias, sizeof e->modalias) < 0)
                 /* The kernel's format, so Allow=/Deny= globs work on a tree that lacks the file. */
                 snprintf(e->modalias, sizeof e->modalias, "pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X", e->vendor,
                          e->device, e->subsys_vendor, e->subsys_device, (e->class_code >> 16) & 0xff,
                          (e->class_code >> 8) & 0xff, e->class_code & 0xff);
+        *ret_have_header = have_header;
         return 0;
 }
 
-static void read_driver(const ProbeOptions *o, const char *a, Evidence *e)
+static void read_driver(const ProbeOptions *o, int dir_fd, Evidence *e)
 {
-        char path[PATH_MAX];
-
-        if (sysfs_pci_path(o->root, a, "driver", path, sizeof path) >= 0 &&
-            sysfs_read_link_basename(path, e->driver, sizeof e->driver) < 0)
+        if (sysfs_read_link_basename_at(dir_fd, "driver", e->driver, sizeof e->driver) < 0)
                 e->driver[0] = 0;
 
         /* Takes the device lock in the kernel: not while an unbind of this function is in flight. */
         if (o->skip_driver_override)
                 return;
-        if (sysfs_pci_path(o->root, a, "driver_override", path, sizeof path) < 0 ||
-            sysfs_read_line(path, e->driver_override, sizeof e->driver_override) < 0) {
+        if (sysfs_read_line_at(dir_fd, "driver_override", e->driver_override, sizeof e->driver_override) < 0) {
                 e->driver_override[0] = 0;
                 return;
         }
@@ -105,7 +186,38 @@ static void read_driver(const ProbeOptions *o, const char *a, Evidence *e)
         e->driver_override_read = true;
 }
 
-static void read_transport(const char *root, const char *a, Evidence *e)
+/* Config space through libpci: the cached access when there is a cache, else one set up for this read. */
+static int read_config(ProbeCache *cache, const char *root, const char *a, const uint8_t *header, uint8_t *buf,
+                       size_t size, size_t *ret_size)
+{
+        PciConfigAccess *acc = NULL;
+        int r;
+
+        if (!cache) {
+                if (!header)
+                        return pci_config_read(root, a, buf, size, ret_size);
+                r = pci_config_access_new(root, &acc);
+                if (r < 0)
+                        return r;
+                r = pci_config_read_with(acc, a, header, buf, size, ret_size);
+                pci_config_access_free(acc);
+                return r;
+        }
+
+        if (!cache->pci) {
+                r = pci_config_access_new(root, &cache->pci);
+                if (r < 0)
+                        return r;
+        }
+        r = pci_config_read_with(cache->pci, a, header, buf, size, ret_size);
+        if (r == -EIO)
+                /* libpci gave up on it: set up afresh next time. */
+                cache->pci = pci_config_access_free(cache->pci);
+        return r;
+}
+
+static void read_transport(ProbeCache *cache, const char *root, const char *a, const uint8_t *header,
+                           Evidence *e)
 {
         uint8_t config[PCI_CONFIG_SPACE_SIZE];
         VirtioCaps caps;
@@ -117,7 +229,7 @@ static void read_transport(const char *root, const char *a, Evidence *e)
                 return;
         }
 
-        r = pci_config_read(root, a, config, sizeof config, &n);
+        r = read_config(cache, root, a, header, config, sizeof config, &n);
         if (r < 0) {
                 e->transport = TRANSPORT_UNKNOWN;
                 say(e->transport_problem, sizeof e->transport_problem, "config space unreadable: %s",
@@ -136,13 +248,12 @@ static void read_transport(const char *root, const char *a, Evidence *e)
 }
 
 /* The negotiated word from virtioN/features. Returns 0 with the word, or -errno with why in problem. */
-static int read_negotiated(const char *root, const char *a, const Evidence *e, uint64_t *ret, char *problem,
-                           size_t problem_size)
+static int read_negotiated(int dir_fd, const Evidence *e, uint64_t *ret, char *problem, size_t problem_size)
 {
-        char child[64], path[PATH_MAX], buf[VIRTIO_FEATURES_MAX_CHARS + 2], why[128];
+        char child[64], path[64 + STRLEN("/features")], buf[VIRTIO_FEATURES_MAX_CHARS + 2], why[128];
         int r;
 
-        r = sysfs_virtio_child(root, a, child, sizeof child);
+        r = sysfs_virtio_child_at(dir_fd, child, sizeof child);
         if (r == -ENOENT) {
                 if (!e->driver[0])
                         say(problem, problem_size, "virtio-pci not bound (no virtioN)");
@@ -157,8 +268,8 @@ static int read_negotiated(const char *root, const char *a, const Evidence *e, u
                 return r;
         }
 
-        snprintf(path, sizeof path, "%s/sys/bus/pci/devices/%s/%s/features", strempty(root), a, child);
-        r = sysfs_read_all(path, buf, sizeof buf);
+        snprintf(path, sizeof path, "%s/features", child);
+        r = sysfs_read_all_at(dir_fd, path, buf, sizeof buf);
         if (r == -EFBIG) {
                 say(problem, problem_size, "%s/features longer than %d characters", child, VIRTIO_FEATURES_MAX_CHARS);
                 return -EINVAL;
@@ -206,7 +317,7 @@ static int read_recorded(const char *root, const char *a, const Evidence *e, Rec
         return 0;
 }
 
-static void read_features(const ProbeOptions *o, const char *a, Evidence *e)
+static void read_features(const ProbeOptions *o, const char *a, int dir_fd, Evidence *e)
 {
         char neg_problem[EVIDENCE_TEXT_MAX] = "", rec_problem[EVIDENCE_TEXT_MAX] = "";
         bool have_negotiated;
@@ -215,7 +326,7 @@ static void read_features(const ProbeOptions *o, const char *a, Evidence *e)
         int r;
 
         /* Legacy-only decides without a word; its string (never VERSION_1) is still shown when present. */
-        have_negotiated = read_negotiated(o->root, a, e, &word, neg_problem, sizeof neg_problem) >= 0;
+        have_negotiated = read_negotiated(dir_fd, e, &word, neg_problem, sizeof neg_problem) >= 0;
 
         if (have_negotiated && (word >> VIRTIO_F_VERSION_1 & 1)) {
                 e->feature_source = FEATURE_SOURCE_NEGOTIATED;
@@ -251,11 +362,37 @@ static void read_features(const ProbeOptions *o, const char *a, Evidence *e)
                 say(e->feature_problem, sizeof e->feature_problem, "%s", neg_problem);
 }
 
+#if HAVE_DEVICETREE
+/* None of the places devicetree_probe() reads exists: then it can only say that there is no tree, for every
+ * function. Anything else than "does not exist" (a permission problem, …) is left for it to explain. */
+static bool devicetree_absent(const char *root)
+{
+        static const char *const sources[] = {
+                "/sys/firmware/fdt",
+                "/sys/firmware/devicetree/base",
+                "/proc/device-tree",
+        };
+        char path[PATH_MAX];
+
+        for (size_t i = 0; i < ELEMENTSOF(sources); i++) {
+                int n = snprintf(path, sizeof path, "%s%s", strempty(root), sources[i]);
+                if (n < 0 || (size_t) n >= sizeof path)
+                        return false;
+                if (access(path, F_OK) >= 0 || errno != ENOENT)
+                        return false;
+        }
+        return true;
+}
+#endif
+
 int probe_function(const ProbeOptions *o, const char *address, Evidence *ret)
 {
         static const ProbeOptions defaults = {};
-        char a[PCI_ADDRESS_MAX], path[PATH_MAX];
-        struct stat st;
+        _cleanup_close_ int fd = -1;
+        uint8_t header[PCI_CONFIG_HEADER_SIZE];
+        char a[PCI_ADDRESS_MAX];
+        ProbeCache *cache;
+        bool have_header;
         Evidence e;
         int r;
 
@@ -264,23 +401,23 @@ int probe_function(const ProbeOptions *o, const char *address, Evidence *ret)
         if (pci_address_normalize(address, a) < 0)
                 return -EINVAL;
 
-        r = sysfs_pci_path(o->root, a, NULL, path, sizeof path);
-        if (r < 0)
-                return r;
-        if (stat(path, &st) < 0)
-                return errno == ENOENT || errno == ENOTDIR ? -ENOENT : negative_errno();
-        if (!S_ISDIR(st.st_mode))
-                return -ENOENT;
+        /* Every attribute is opened relative to the function's directory: one path lookup instead of one
+         * per attribute. */
+        fd = sysfs_open_function(o->root, a);
+        if (fd < 0)
+                return fd;
+
+        cache = cache_for(o->cache, o->root);
 
         evidence_init(&e, a);
 
-        r = read_ids(o->root, a, &e);
+        r = read_ids(fd, &e, header, &have_header);
         if (r < 0)
                 return r;
 
-        read_driver(o, a, &e);
+        read_driver(o, fd, &e);
 
-        r = sysfs_read_iommu_group(o->root, a, &e);
+        r = sysfs_read_iommu_group_at(o->root, fd, &e);
         if (r < 0) {
                 /* A link that cannot be understood still means the function sits behind an IOMMU. */
                 e.group_kind = IOMMU_GROUP_REAL;
@@ -289,14 +426,23 @@ int probe_function(const ProbeOptions *o, const char *address, Evidence *ret)
 
         if (virtio_pci_is_virtio(e.vendor, e.device)) {
                 e.virtio_type = virtio_pci_device_type(e.device, e.subsys_device);
-                read_transport(o->root, a, &e);
-                read_features(o, a, &e);
+                read_transport(cache, o->root, a, have_header ? header : NULL, &e);
+                read_features(o, a, fd, &e);
         }
 
 #if HAVE_DEVICETREE
-        r = devicetree_probe(o->root, a, o->config ? o->config->dt_bypass_property : NULL, &e.dt);
-        if (r < 0)
-                return r;
+        if (cache && cache->devicetree < 0)
+                cache->devicetree = !devicetree_absent(o->root);
+        if (cache && cache->devicetree == 0) {
+                /* What devicetree_probe() fills in when there is no tree at all, in its words; asking it costs
+                 * a dozen system calls per function to find the same. */
+                e.dt = (DeviceTreeEvidence) {};
+                say(e.dt.problem, sizeof e.dt.problem, "no device tree on this platform");
+        } else {
+                r = devicetree_probe(o->root, a, o->config ? o->config->dt_bypass_property : NULL, &e.dt);
+                if (r < 0)
+                        return r;
+        }
 #endif
 
         *ret = e;

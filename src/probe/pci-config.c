@@ -61,12 +61,10 @@ static struct pci_access *access_new(void)
         return acc;
 }
 
-/* Read the function's bytes in 64-byte steps, up to size. The dump back end and the sysfs back end both
+/* Read the function's bytes in 64-byte steps from n (0, or 64 when the header is there already) up to size. The dump back end and the sysfs back end both
  * fail a step that cannot be read whole, which is what tells the 64 bytes of a non-root reader. */
-static size_t read_steps(struct pci_dev *d, uint8_t *buf, size_t size)
+static size_t read_steps(struct pci_dev *d, uint8_t *buf, size_t size, size_t n)
 {
-        size_t n = 0;
-
         while (n + CHUNK <= size) {
                 if (!pci_read_block(d, (int) n, buf + n, CHUNK))
                         break;
@@ -91,56 +89,139 @@ static int parse_address(const char *address, int *domain, int *bus, int *dev, i
         return 0;
 }
 
-int pci_config_read(const char *root, const char *address, uint8_t *buf, size_t size, size_t *ret_size)
+struct PciConfigAccess {
+        struct pci_access *acc;
+        char *root;
+};
+
+/* libpci's sysfs back end set up for ROOT/sys/bus/pci, or NULL with *ret_error. */
+static struct pci_access *sysfs_access_new(const char *root, int *ret_error)
 {
-        char sysfs_path[PATH_MAX], config_path[PATH_MAX], norm[PCI_ADDRESS_MAX];
+        char sysfs_path[PATH_MAX];
         struct pci_access *volatile acc = NULL;
-        struct pci_dev *volatile d = NULL;
-        volatile size_t n = 0;
-        int domain, bus, dev, fn, r;
         jmp_buf env;
+        int n;
 
-        if (!buf || size < CHUNK)
-                return -EINVAL;
-        r = parse_address(address, &domain, &bus, &dev, &fn);
-        if (r < 0)
-                return r;
-        (void) pci_address_normalize(address, norm);
-
-        /* Tell "no such function" and "not allowed" apart before libpci folds both into a short read. */
-        snprintf(config_path, sizeof config_path, "%s/sys/bus/pci/devices/%s/config", strempty(root), norm);
-        if (access(config_path, F_OK) < 0)
-                return negative_errno();
-        if (access(config_path, R_OK) < 0)
-                return negative_errno();
-
-        snprintf(sysfs_path, sizeof sysfs_path, "%s/sys/bus/pci", strempty(root));
+        n = snprintf(sysfs_path, sizeof sysfs_path, "%s/sys/bus/pci", strempty(root));
+        if (n < 0 || (size_t) n >= sizeof sysfs_path) {
+                *ret_error = -ENAMETOOLONG;
+                return NULL;
+        }
 
         if (setjmp(env) != 0) {
                 recovery = NULL;
-                if (d)
-                        pci_free_dev(d);
                 if (acc)
                         pci_cleanup(acc);
-                return -EIO;
+                *ret_error = -EIO;
+                return NULL;
         }
         recovery = &env;
 
         acc = access_new();
         if (!acc) {
                 recovery = NULL;
-                return -ENOMEM;
+                *ret_error = -ENOMEM;
+                return NULL;
         }
         acc->method = PCI_ACCESS_SYS_BUS_PCI;
         pci_set_param(acc, (char *) "sysfs.path", sysfs_path);
         pci_init(acc);
+        recovery = NULL;
+        return acc;
+}
 
-        d = pci_get_dev(acc, domain, bus, dev, fn);
-        n = read_steps(d, buf, size > PCI_CONFIG_SPACE_SIZE ? PCI_CONFIG_SPACE_SIZE : size);
+int pci_config_access_new(const char *root, PciConfigAccess **ret)
+{
+        _cleanup_free_ PciConfigAccess *a = NULL;
+        int r = 0;
+
+        a = calloc(1, sizeof *a);
+        if (!a)
+                return -ENOMEM;
+        a->root = strdup(strempty(root));
+        if (!a->root)
+                return -ENOMEM;
+        a->acc = sysfs_access_new(a->root, &r);
+        if (!a->acc) {
+                free(a->root);
+                return r;
+        }
+        *ret = TAKE_PTR(a);
+        return 0;
+}
+
+PciConfigAccess *pci_config_access_free(PciConfigAccess *a)
+{
+        if (!a)
+                return NULL;
+        if (a->acc) {
+                jmp_buf env;
+
+                /* pci_cleanup() only frees, but it is still libpci: keep a recovery point. */
+                if (setjmp(env) == 0) {
+                        recovery = &env;
+                        pci_cleanup(a->acc);
+                }
+                recovery = NULL;
+        }
+        free(a->root);
+        free(a);
+        return NULL;
+}
+
+const char *pci_config_access_root(const PciConfigAccess *a)
+{
+        return a->root;
+}
+
+int pci_config_read_with(PciConfigAccess *a, const char *address, const uint8_t *header, uint8_t *buf,
+                         size_t size, size_t *ret_size)
+{
+        struct pci_dev *volatile d = NULL;
+        volatile size_t n = 0;
+        int domain, bus, dev, fn, r;
+        jmp_buf env;
+
+        if (!a || !a->acc || !buf || size < CHUNK)
+                return -EINVAL;
+        r = parse_address(address, &domain, &bus, &dev, &fn);
+        if (r < 0)
+                return r;
+
+        if (!header) {
+                char config_path[PATH_MAX], norm[PCI_ADDRESS_MAX];
+
+                (void) pci_address_normalize(address, norm);
+                /* Tell "no such function" and "not allowed" apart before libpci folds both into a short read.
+                 * A caller that has read the header itself already knows both. */
+                r = snprintf(config_path, sizeof config_path, "%s/sys/bus/pci/devices/%s/config", a->root, norm);
+                if (r < 0 || (size_t) r >= sizeof config_path)
+                        return -ENAMETOOLONG;
+                if (access(config_path, F_OK) < 0)
+                        return negative_errno();
+                if (access(config_path, R_OK) < 0)
+                        return negative_errno();
+        }
+
+        if (setjmp(env) != 0) {
+                recovery = NULL;
+                if (d)
+                        pci_free_dev(d);
+                /* libpci gave up half-way: its state is not to be trusted for the next call. */
+                pci_cleanup(a->acc);
+                a->acc = NULL;
+                return -EIO;
+        }
+        recovery = &env;
+
+        if (header)
+                /* Not read twice (pci_read_block() does not look at libpci's own cache). */
+                memcpy(buf, header, CHUNK);
+        d = pci_get_dev(a->acc, domain, bus, dev, fn);
+        n = read_steps(d, buf, size > PCI_CONFIG_SPACE_SIZE ? PCI_CONFIG_SPACE_SIZE : size, header ? CHUNK : 0);
 
         pci_free_dev(d);
         d = NULL;
-        pci_cleanup(acc);
         recovery = NULL;
 
         if (n == 0)
@@ -148,6 +229,24 @@ int pci_config_read(const char *root, const char *address, uint8_t *buf, size_t 
         if (ret_size)
                 *ret_size = n;
         return 0;
+}
+
+int pci_config_read(const char *root, const char *address, uint8_t *buf, size_t size, size_t *ret_size)
+{
+        PciConfigAccess *a = NULL;
+        int r;
+
+        if (!buf || size < CHUNK)
+                return -EINVAL;
+        if (pci_address_normalize(address, (char[PCI_ADDRESS_MAX]) {}) < 0)
+                return -EINVAL;
+
+        r = pci_config_access_new(root, &a);
+        if (r < 0)
+                return r;
+        r = pci_config_read_with(a, address, NULL, buf, size, ret_size);
+        pci_config_access_free(a);
+        return r;
 }
 
 int pci_config_read_dump(const char *path, const char *address, uint8_t *buf, size_t size, size_t *ret_size)
@@ -195,7 +294,7 @@ int pci_config_read_dump(const char *path, const char *address, uint8_t *buf, si
                         break;
         }
         if (target) {
-                n = read_steps(target, buf, size > PCI_CONFIG_SPACE_SIZE ? PCI_CONFIG_SPACE_SIZE : size);
+                n = read_steps(target, buf, size > PCI_CONFIG_SPACE_SIZE ? PCI_CONFIG_SPACE_SIZE : size, 0);
                 r = n > 0 ? 0 : -EBADMSG;
         }
 

@@ -23,6 +23,25 @@
 int pci_config_read(const char *root, const char *address, uint8_t *buf, size_t size, size_t *ret_size);
 
 /*
+ * A libpci access to ROOT/sys/bus/pci set up once for many reads (a listing reads many functions; setting libpci
+ * up and tearing it down again costs more than the read). One thread at a time.
+ * Returns 0, -ENOMEM, -ENAMETOOLONG, -EIO when libpci fails.
+ */
+typedef struct PciConfigAccess PciConfigAccess;
+int pci_config_access_new(const char *root, PciConfigAccess **ret);
+PciConfigAccess *pci_config_access_free(PciConfigAccess *a);
+/* The root it was set up for ("" for the running system). */
+const char *pci_config_access_root(const PciConfigAccess *a);
+
+/*
+ * pci_config_read() through a. header: the first 64 bytes of the function's config, when the caller has read
+ * them already (which also shows that config exists and is readable: the checks for -ENOENT and -EACCES are
+ * skipped), or NULL. After -EIO the access is spent: free it.
+ */
+int pci_config_read_with(PciConfigAccess *a, const char *address, const uint8_t *header, uint8_t *buf,
+                         size_t size, size_t *ret_size);
+
+/*
  * The same from an lspci dump file (`lspci -x`/`-xxx` format) through libpci's dump back end. address NULL:
  * the first function in the file. Returns 0 and *ret_size, -ENOENT (no such file or function), -EBADMSG
  * (libpci could not parse the file), -EINVAL.

@@ -12,13 +12,23 @@
 #include "core/config.h"
 #include "core/evidence.h"
 
+/* What successive probe_function() calls of one process can share: whether the root has a device tree at all,
+ * and libpci set up once. Tied to one root at a time (a call with another root empties it). Meant for a
+ * listing or an enumeration; one thread at a time. */
+typedef struct ProbeCache ProbeCache;
+
 typedef struct ProbeOptions {
         const char *root;             /* "" or NULL: the real system */
         const Config *config;         /* for [DeviceTree] BypassProperty=; may be NULL */
         bool use_records;             /* fall back to the offered word recorded by vfio-guardd (the CLI) */
         bool skip_driver_override;    /* an unbind of this function is in flight: do not touch the attribute
                                        * that takes the device lock (DESIGN.md section 4) */
+        ProbeCache *cache;            /* NULL: nothing kept between calls */
 } ProbeOptions;
+
+/* Returns 0 or -ENOMEM. */
+int probe_cache_new(ProbeCache **ret);
+ProbeCache *probe_cache_free(ProbeCache *c);
 
 /*
  * Normalise a PCI address: "00:03.0" → "0000:00:03.0", hex digits lower-case.

@@ -11,18 +11,31 @@
 /* ROOT/sys/bus/pci/devices/ADDRESS[/name] into buf. Returns 0 or -ENAMETOOLONG. */
 int sysfs_pci_path(const char *root, const char *address, const char *name, char *buf, size_t size);
 
+/* The function's directory ROOT/sys/bus/pci/devices/ADDRESS, opened to read its attributes relative to it
+ * (O_PATH when it cannot be listed). Returns the descriptor, -ENOENT when there is no such directory, or -errno. */
+int sysfs_open_function(const char *root, const char *address);
+
+/* The readers below take a path, or a name relative to a directory descriptor (the _at forms; AT_FDCWD works). */
+
 /* The first line of a small attribute, without its newline. Returns the length, or -errno. */
 int sysfs_read_line(const char *path, char *buf, size_t size);
-/* A whole small attribute (at most size - 1 bytes; -EFBIG when there is more). Returns the length or -errno. */
+int sysfs_read_line_at(int dir_fd, const char *name, char *buf, size_t size);
+/* A whole small attribute (at most size - 1 bytes; -EFBIG when there is more). Returns the length or -errno.
+ * Stops at the first short read (sysfs attributes and regular files have nothing after it). */
 int sysfs_read_all(const char *path, char *buf, size_t size);
+int sysfs_read_all_at(int dir_fd, const char *name, char *buf, size_t size);
 /* "0x1af4\n" and friends. Returns 0, -errno, or -EINVAL when not a number no larger than max. */
 int sysfs_read_hex(const char *path, uint32_t max, uint32_t *ret);
+int sysfs_read_hex_at(int dir_fd, const char *name, uint32_t max, uint32_t *ret);
 /* The last component of a symlink's target. Returns 0 or -errno (-ENOENT when there is no link). */
 int sysfs_read_link_basename(const char *path, char *buf, size_t size);
+int sysfs_read_link_basename_at(int dir_fd, const char *name, char *buf, size_t size);
 
-/* The virtio child (virtioN) of a PCI function: its name. Returns 0, -ENOENT when there is none, or -errno. */
-int sysfs_virtio_child(const char *root, const char *address, char *buf, size_t size);
+/* The virtio child (virtioN) of the PCI function whose directory is dir_fd: its name. Returns 0, -ENOENT when
+ * there is none, or -errno. */
+int sysfs_virtio_child_at(int dir_fd, char *buf, size_t size);
 
-/* Fill group_kind, group_number, group_type from the iommu_group link and ROOT/sys/kernel/iommu_groups/N.
- * Returns 0 (also without a group), or -errno when the link exists but cannot be understood. */
-int sysfs_read_iommu_group(const char *root, const char *address, Evidence *e);
+/* Fill group_kind, group_number, group_type from the iommu_group link in the function's directory dir_fd and
+ * ROOT/sys/kernel/iommu_groups/N. Returns 0 (also without a group), or -errno when the link exists but cannot
+ * be understood. */
+int sysfs_read_iommu_group_at(const char *root, int dir_fd, Evidence *e);
