@@ -73,19 +73,27 @@ static size_t read_steps(struct pci_dev *d, uint8_t *buf, size_t size, size_t n)
         return n;
 }
 
+static unsigned hex_value(char c)
+{
+        return c <= '9' ? (unsigned) (c - '0') : (unsigned) (c - 'a' + 10);
+}
+
 static int parse_address(const char *address, int *domain, int *bus, int *dev, int *fn)
 {
         char a[PCI_ADDRESS_MAX];
-        unsigned dom, b, d, f;
+        unsigned dom = 0;
+        size_t l;
 
         if (pci_address_normalize(address, a) < 0)
                 return -EINVAL;
-        if (sscanf(a, "%x:%x:%x.%x", &dom, &b, &d, &f) != 4)
-                return -EINVAL;
+        /* Normalised: DOMAIN (4 to 8 lower-case hex digits) ":BB:DD.F", read without sscanf()'s cost. */
+        l = strlen(a);
+        for (size_t i = 0; i + STRLEN(":bb:dd.f") < l; i++)
+                dom = dom << 4 | hex_value(a[i]);
         *domain = (int) dom;
-        *bus = (int) b;
-        *dev = (int) d;
-        *fn = (int) f;
+        *bus = (int) (hex_value(a[l - 7]) << 4 | hex_value(a[l - 6]));
+        *dev = (int) (hex_value(a[l - 4]) << 4 | hex_value(a[l - 3]));
+        *fn = (int) hex_value(a[l - 1]);
         return 0;
 }
 

@@ -90,11 +90,28 @@ int pci_address_normalize(const char *s, char ret[PCI_ADDRESS_MAX])
         return 0;
 }
 
+/* Concatenate parts into buf (NULL ends the list; NULL parts in between are skipped by the callers). Returns 0
+ * or -ENAMETOOLONG. snprintf() would do, but costs more than the rest of a probe together. */
+static int path_join(char *buf, size_t size, const char *const *parts, size_t n_parts)
+{
+        size_t n = 0;
+
+        for (size_t i = 0; i < n_parts; i++) {
+                size_t l = strlen(parts[i]);
+                if (l >= size - n)
+                        return -ENAMETOOLONG;
+                memcpy(buf + n, parts[i], l);
+                n += l;
+        }
+        buf[n] = 0;
+        return 0;
+}
+
 int sysfs_pci_path(const char *root, const char *address, const char *name, char *buf, size_t size)
 {
-        int n = snprintf(buf, size, "%s/sys/bus/pci/devices/%s%s%s", strempty(root), address, name ? "/" : "",
-                         strempty(name));
-        return n < 0 || (size_t) n >= size ? -ENAMETOOLONG : 0;
+        const char *parts[] = { strempty(root), "/sys/bus/pci/devices/", address, name ? "/" : "", strempty(name) };
+
+        return path_join(buf, size, parts, ELEMENTSOF(parts));
 }
 
 int sysfs_open_function(const char *root, const char *address)
@@ -238,19 +255,24 @@ static bool is_virtio_name(const char *s)
 
 int sysfs_virtio_child_at(int dir_fd, char *buf, size_t size)
 {
-        _cleanup_close_ int fd = -1;
+        _cleanup_close_ int own = -1;
         char entries[8192];
+        int fd = dir_fd;
         ssize_t n;
 
-        /* A fresh descriptor of our own: reading entries moves the offset of the one we were given, and that
-         * one may be an O_PATH descriptor, which cannot be listed. getdents64() directly spares opendir()'s
-         * fstat() and buffer. */
-        fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return negative_errno();
+        /* getdents64() directly spares opendir()'s fstat(), buffer and descriptor. An O_PATH descriptor cannot
+         * be listed: then one of our own. */
+        n = getdents64(fd, entries, sizeof entries);
+        if (n < 0 && errno == EBADF) {
+                own = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (own < 0)
+                        return negative_errno();
+                fd = own;
+                n = getdents64(fd, entries, sizeof entries);
+        }
 
         /* virtio-pci registers exactly one virtio device per PCI function. */
-        while ((n = getdents64(fd, entries, sizeof entries)) > 0)
+        for (; n > 0; n = getdents64(fd, entries, sizeof entries))
                 for (ssize_t off = 0; off < n;) {
                         const struct dirent64 *de = (const struct dirent64 *) (entries + off);
 
@@ -267,7 +289,7 @@ int sysfs_virtio_child_at(int dir_fd, char *buf, size_t size)
 
 int sysfs_read_iommu_group_at(const char *root, int dir_fd, Evidence *e)
 {
-        char path[PATH_MAX], group[32], name[64], *end;
+        char path[PATH_MAX], group[32], name[64], number[24], *end;
         unsigned long n;
         int r;
 
@@ -289,13 +311,26 @@ int sysfs_read_iommu_group_at(const char *root, int dir_fd, Evidence *e)
         e->group_number = (int) n;
         e->group_kind = IOMMU_GROUP_REAL;
 
-        snprintf(path, sizeof path, "%s/sys/kernel/iommu_groups/%lu/type", strempty(root), n);
-        if (sysfs_read_line(path, e->group_type, sizeof e->group_type) < 0)
+        /* The number as the kernel names the directory (no sign, no leading zeros), whatever the link said. */
+        {
+                char *p = number + sizeof number;
+
+                *--p = 0;
+                do
+                        *--p = (char) ('0' + n % 10);
+                while ((n /= 10) > 0);
+                memmove(number, p, strlen(p) + 1);
+        }
+
+        if (path_join(path, sizeof path,
+                      (const char *const[]) { strempty(root), "/sys/kernel/iommu_groups/", number, "/type" }, 4) < 0 ||
+            sysfs_read_line(path, e->group_type, sizeof e->group_type) < 0)
                 e->group_type[0] = 0; /* older kernels have no type; the group still counts */
 
         /* vfio names its no-IOMMU groups; no other group has this name. */
-        snprintf(path, sizeof path, "%s/sys/kernel/iommu_groups/%lu/name", strempty(root), n);
-        if (sysfs_read_line(path, name, sizeof name) >= 0 && streq(name, "vfio-noiommu"))
+        if (path_join(path, sizeof path,
+                      (const char *const[]) { strempty(root), "/sys/kernel/iommu_groups/", number, "/name" }, 4) >= 0 &&
+            sysfs_read_line(path, name, sizeof name) >= 0 && streq(name, "vfio-noiommu"))
                 e->group_kind = IOMMU_GROUP_NOIOMMU;
 
         return 0;

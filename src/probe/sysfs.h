@@ -31,8 +31,8 @@ int sysfs_read_hex_at(int dir_fd, const char *name, uint32_t max, uint32_t *ret)
 int sysfs_read_link_basename(const char *path, char *buf, size_t size);
 int sysfs_read_link_basename_at(int dir_fd, const char *name, char *buf, size_t size);
 
-/* The virtio child (virtioN) of the PCI function whose directory is dir_fd: its name. Returns 0, -ENOENT when
- * there is none, or -errno. */
+/* The virtio child (virtioN) of the PCI function whose directory is dir_fd: its name. Reads dir_fd's entries
+ * (its offset moves: call once per descriptor). Returns 0, -ENOENT when there is none, or -errno. */
 int sysfs_virtio_child_at(int dir_fd, char *buf, size_t size);
 
 /* Fill group_kind, group_number, group_type from the iommu_group link in the function's directory dir_fd and
