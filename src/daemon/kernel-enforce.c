@@ -425,8 +425,10 @@ void kernel_enforce_configure(Guard *g, bool starting)
                 }
         }
 
-        if (!starting && old_mode == g->kernel_mode && streq(old_why, g->kernel_why))
-                return;
+        /* Said at start and on every reload (the only callers), changed or not: the journal around a reload
+         * then always tells what is in force. */
+        if (!starting && (old_mode != g->kernel_mode || !streq(old_why, g->kernel_why)))
+                priority = priority < LOG_NOTICE ? priority : LOG_NOTICE;
 
         _cleanup_free_ char *message = NULL;
         if (asprintf(&message, "%s: %s",

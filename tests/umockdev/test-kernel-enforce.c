@@ -423,6 +423,8 @@ START_TEST(test_allow_reload_order)
 
         testbed_write(t, "etc/vfio-guard.conf", "[Guard]\nAllow=" A_BYPASS "\n", 0644);
         ck_assert_int_eq(guard_reload(g), 0);
+        /* Every reload says what is in force, changed or not. */
+        ck_assert_uint_eq(seen_count(&seen, EVENT_ENFORCEMENT, NULL, NULL), 2);
         /* The pin was still there when the address left the map; lifted after. */
         assert_logged_line("allow " A_BYPASS " override=virtio-pci");
         assert_override(A_BYPASS, "");
