@@ -256,7 +256,7 @@ static int on_denial(const BpfGuardEvent *e, void *userdata)
 
         GuardEvent ev = {
                 .kind = EVENT_KERNEL_DENIED,
-                .priority = LOG_WARNING,
+                .priority = LOG_NOTICE, /* a refusal, like an unbind of vfio-pci */
                 .message = message ?: "the kernel refused an open of a refused function's file",
                 .device = address,
                 .action = "deny",

@@ -472,7 +472,7 @@ START_TEST(test_denial_events)
         ck_assert_str_eq(e->comm, "libvirtd");
         ck_assert_str_eq(e->uid, "0");
         ck_assert_str_eq(e->verdict, "bypass");
-        ck_assert_int_eq(e->priority, LOG_WARNING);
+        ck_assert_int_eq(e->priority, LOG_NOTICE);
         ck_assert(strstr(e->message, "libvirtd (pid 4242, uid 0)"));
         ck_assert(strstr(e->message, "Allow=" A_BYPASS));
         ck_assert(strstr(e->message, "systemctl reload vfio-guard"));
@@ -498,7 +498,7 @@ START_TEST(test_denial_events)
         fflush(stderr);
         saved = dup(STDERR_FILENO);
         dup2(fd, STDERR_FILENO);
-        event_sink_stderr(&(GuardEvent){ .kind = EVENT_KERNEL_DENIED, .priority = LOG_WARNING,
+        event_sink_stderr(&(GuardEvent){ .kind = EVENT_KERNEL_DENIED, .priority = LOG_NOTICE,
                                          .message = seen.items[seen.n - 2].message, .device = A_BYPASS,
                                          .action = "deny", .attempt = "open-vfio-node", .pid = "5000",
                                          .comm = "qemu-system-x86", .uid = "107", .node = "/dev/vfio/3" },
@@ -509,7 +509,7 @@ START_TEST(test_denial_events)
         ck_assert_int_gt(pread(fd, buf, sizeof buf - 1, 0), 0);
         close(fd);
         unlink(path);
-        ck_assert_msg(strstr(buf, "vfio-guardd: warning: " A_BYPASS ": the kernel refused qemu-system-x86"), "%s", buf);
+        ck_assert_msg(strstr(buf, "vfio-guardd: notice: " A_BYPASS ": the kernel refused qemu-system-x86"), "%s", buf);
         ck_assert_msg(strstr(buf, "[attempt=open-vfio-node pid=5000 comm=qemu-system-x86 uid=107 node=/dev/vfio/3]"),
                       "%s", buf);
 }
