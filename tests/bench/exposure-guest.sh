@@ -18,6 +18,8 @@ wait_for 120 is_pinned 0000:00:0b.7 || fail "storm functions not pinned at start
 # (a)-(c) need the guard out of the way: stop it (pins stay), keep udev from starting it, clear the pins.
 systemctl stop vfio-guard.service
 systemctl mask --runtime vfio-guard.service >/dev/null 2>&1
+# Kernel enforcement (BPF LSM) outlives the daemon: remove it too.
+"$LIBEXECDIR/vfio-guardd" --unpin-bpf >/dev/null 2>&1 || true
 for f in $BYPASS $STORM; do echo > "$PCI/devices/$f/driver_override"; done
 
 note "BENCH-INFO function $F (virtio-rng, modern, bypass), $N binds per case, $ROUNDS storm rounds of 32"
@@ -40,11 +42,20 @@ bench window "$F" "$N" 0 udev-rule
 rm /run/udev/rules.d/99-bench-unbind.rules
 udevadm control --reload
 
+# (d) first as a reactive guard only (KernelEnforcement=no: pin + unbind), then as installed (the BPF LSM
+# refuses the driver_override write itself when the kernel has it).
 systemctl unmask --runtime vfio-guard.service >/dev/null 2>&1
+printf '[Guard]\nKernelEnforcement=no\n' > "$CONF"
 systemctl start vfio-guard.service
 wait_for 120 is_pinned 0000:00:0b.7 || fail "guard did not pin again"
 bench window "$F" "$N" 1 vfio-guardd
 bench storm vfio-guardd-storm "$ROUNDS" $STORM
+rm -f "$CONF"
+systemctl reload vfio-guard.service
+sleep 5
+note "BENCH-INFO $(systemctl show -p StatusText --value vfio-guard.service)"
+bench window "$F" "$N" 1 vfio-guardd+bpf
+bench storm vfio-guardd+bpf-storm "$ROUNDS" $STORM
 refused=0
 for f in $STORM; do
         not_vfio "$f" || fail "storm: $f left on vfio-pci"
