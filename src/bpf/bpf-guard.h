@@ -19,9 +19,9 @@
  *
  * Upgrades. bpf_guard_open() always loads the program it was built with, on the pinned maps. If the pinned
  * link runs the same program (same kernel tag) on the same maps, the new copy is dropped. Otherwise (an
- * upgrade, or a map pin removed and recreated by hand) the new program is
- * attached first, its link pinned as PIN_DIR/link_new and renamed over PIN_DIR/link: both programs
- * refuse during the swap, then the old one detaches when its last reference (the old pin) goes. Map
+ * upgrade, or a map pin removed and recreated by hand) the new program is attached first, its link pinned
+ * as PIN_DIR/link_new and renamed over PIN_DIR/link: both programs refuse during the swap, then the old
+ * one detaches when its last reference (the old pin) goes. Map
  * contents carry over. If the map layout changed (vfio-guard-abi.h), libbpf cannot reuse the pinned
  * maps and bpf_guard_open() fails with -EINVAL and leaves the old program enforcing: run
  * bpf_guard_unpin() first (the package's upgrade step), then open and refill.
@@ -29,6 +29,21 @@
  * Requirements: a kernel with the BPF LSM active ("bpf" in /sys/kernel/security/lsm), bpffs mounted at
  * the pin directory's parent, and privileges to load and attach an LSM program: CAP_SYS_ADMIN, or CAP_BPF
  * with CAP_PERFMON on 5.8+ (the latter unverified here); libbpf also reads /sys/kernel/btf/vmlinux.
+ *
+ * How a daemon drives it:
+ *   start         bpf_guard_open(); on -EOPNOTSUPP, -EPERM or -ENOMEDIUM say so and stay reactive.
+ *                 bpf_guard_list_addresses()/list_nodes(): allow what is no longer refused (the maps
+ *                 outlive the daemon, and the configuration may have changed meanwhile).
+ *   refusing      bpf_guard_refuse_address() first, then write the pin (the daemon is exempt).
+ *   vfio holds a refused function
+ *                 bpf_guard_deny_node() with st_rdev of /dev/vfio/N (and /dev/vfio/devices/vfioX where
+ *                 it exists) before dispatching the unbind; bpf_guard_allow_node() once handed back.
+ *                 The node is the whole group: siblings in it are denied too (the group is not viable).
+ *   allowing      bpf_guard_allow_address() before lifting the pin (configuration change, Allow=).
+ *   events        bpf_guard_event_fd() in the event loop, bpf_guard_process_events() when readable.
+ *   stop          bpf_guard_free(): protection stays.
+ *   way out       KernelEnforcement=no + reload, or by hand: bpf_guard_unpin() (vfio-guard-bpf --unpin,
+ *                 or rm -r /sys/fs/bpf/vfio-guard).
  *
  * Root can always unpin: this is a wall against management stacks and accidents, not against a hostile
  * root. All functions return ≥ 0 on success and -errno on failure; none logs (libbpf's messages are
