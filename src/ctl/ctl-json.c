@@ -48,28 +48,39 @@ static size_t utf8_sequence_length(const unsigned char *s)
         return n;
 }
 
-struct json_object *ctl_json_string(const char *s)
+/* s as valid UTF-8: s itself (*ret_allocated NULL) or a cleaned copy to free. Returns 0 or -ENOMEM. */
+static int utf8_clean(const char *s, const char **ret, size_t *ret_len, char **ret_allocated)
 {
-        _cleanup_free_ char *clean = NULL;
         const unsigned char *p = (const unsigned char *) s;
+        char *clean;
         size_t len, o = 0;
 
         /* Sysfs attributes and configuration lines are bytes, not text; json-c passes bytes through as they
          * are, and a strict parser rejects invalid UTF-8. Almost every string is valid: take it as it is. */
         for (len = 0; p[len];) {
-                size_t k = utf8_sequence_length(p + len);
+                size_t k;
+
+                if (p[len] < 0x80) { /* the common case, without a call */
+                        len++;
+                        continue;
+                }
+                k = utf8_sequence_length(p + len);
                 if (k == 0)
                         break;
                 len += k;
         }
-        if (!p[len])
-                return json_object_new_string_len(s, (int) len);
+        if (!p[len]) {
+                *ret = s;
+                *ret_len = len;
+                *ret_allocated = NULL;
+                return 0;
+        }
 
         /* Worst case each byte becomes three. */
         len += strlen(s + len);
         clean = malloc(len * 3 + 1);
         if (!clean)
-                return NULL;
+                return -ENOMEM;
         while (*p) {
                 size_t n = utf8_sequence_length(p);
                 if (n == 0) {
@@ -83,7 +94,21 @@ struct json_object *ctl_json_string(const char *s)
                 }
         }
         clean[o] = 0;
-        return json_object_new_string_len(clean, (int) o);
+        *ret = clean;
+        *ret_len = o;
+        *ret_allocated = clean;
+        return 0;
+}
+
+struct json_object *ctl_json_string(const char *s)
+{
+        _cleanup_free_ char *allocated = NULL;
+        const char *clean;
+        size_t len;
+
+        if (utf8_clean(s, &clean, &len, &allocated) < 0)
+                return NULL;
+        return json_object_new_string_len(clean, (int) len);
 }
 
 /* NULL or "" → null. */
@@ -127,108 +152,6 @@ static int add_int(struct json_object *o, const char *key, int64_t i)
         return add(o, key, v);
 }
 
-static int add_bool(struct json_object *o, const char *key, bool b)
-{
-        struct json_object *v = json_object_new_boolean(b);
-        if (!v)
-                return -ENOMEM;
-        return add(o, key, v);
-}
-
-static struct json_object *devicetree_object(const DeviceTreeEvidence *dt)
-{
-        struct json_object *o = json_object_new_object();
-        int r = 0;
-
-        if (!o)
-                return NULL;
-        r = r ?: add_bool(o, "present", dt->present);
-        r = r ?: add_bool(o, "covered", dt->present && dt->covered);
-        r = r ?: add_string_or_null(o, "iommu", dt->iommu);
-        r = r ?: add_string_or_null(o, "node", dt->node);
-        r = r ?: add_bool(o, "bypass_property", dt->bypass_property);
-        r = r ?: add_string_or_null(o, "problem", dt->problem);
-        if (r < 0) {
-                json_object_put(o);
-                return NULL;
-        }
-        return o;
-}
-
-struct json_object *ctl_json_function(const Ctl *c, const CtlFunction *f)
-{
-        const Evidence *e = &f->evidence;
-        const Assessment *a = &f->assessment;
-        bool virtio = ctl_is_virtio(f);
-        char buf[EVIDENCE_TEXT_MAX * 2], id[16];
-        struct json_object *o, *dt;
-        const char *bit33, *type;
-        int r = 0;
-
-        o = json_object_new_object();
-        if (!o)
-                return NULL;
-
-        r = r ?: add_string(o, "address", e->address);
-        snprintf(id, sizeof id, "%04x:%04x", e->vendor, e->device);
-        r = r ?: add_string(o, "pci_id", id);
-        snprintf(id, sizeof id, "%04x:%04x", e->subsys_vendor, e->subsys_device);
-        r = r ?: add_string(o, "subsystem_id", id);
-        r = r ?: add_int(o, "revision", e->revision);
-        snprintf(id, sizeof id, "%06" PRIx32, e->class_code);
-        r = r ?: add_string(o, "class", id);
-        r = r ?: add_string_or_null(o, "modalias", e->modalias);
-        r = r ?: add_bool(o, "virtio", virtio);
-
-        type = virtio ? virtio_type_to_string(e->virtio_type) : NULL;
-        r = r ?: add_string_or_null(o, "type", type);
-        r = r ?: add(o, "type_id", virtio && e->virtio_type > 0 ? json_object_new_int64(e->virtio_type) : NULL);
-        r = r ?: add_string_or_null(o, "transport", virtio ? transport_to_string(e->transport) : NULL);
-        r = r ?: add_string_or_null(o, "transport_problem", virtio ? e->transport_problem : NULL);
-
-        bit33 = ctl_bit33_string(f);
-        r = r ?: add_string_or_null(o, "bit33", streq(bit33, "?") ? "unknown" : streq(bit33, "-") ? NULL : bit33);
-        r = r ?: add_string(o, "feature_source", feature_source_to_string(e->feature_source));
-        r = r ?: add_bool(o, "feature_recorded", e->feature_recorded);
-        if (e->feature_source != FEATURE_SOURCE_NONE) {
-                snprintf(buf, sizeof buf, "0x%016" PRIx64, e->features);
-                r = r ?: add_string(o, "features", buf);
-        } else
-                r = r ?: add(o, "features", NULL);
-        r = r ?: add_string_or_null(o, "feature_problem", e->feature_problem);
-        r = r ?: add_string(o, "basis", verdict_basis_to_string(a->basis));
-        r = r ?: add_string(o, "evidence", assessment_evidence_text(e, a, buf, sizeof buf));
-
-        r = r ?: add(o, "iommu_group", e->group_number >= 0 ? json_object_new_int64(e->group_number) : NULL);
-        r = r ?: add_string_or_null(o, "iommu_group_type", e->group_type);
-        r = r ?: add_string(o, "iommu_group_kind", iommu_group_kind_to_string(e->group_kind));
-        r = r ?: add_string(o, "context", context_to_string(a->context));
-
-        r = r ?: add_string_or_null(o, "driver", e->driver);
-        r = r ?: add_string_or_null(o, "driver_override", e->driver_override_read ? e->driver_override : NULL);
-        r = r ?: add_bool(o, "driver_override_read", e->driver_override_read);
-        r = r ?: add_bool(o, "driver_guarded", e->driver[0] && config_driver_is_guarded(&c->config, e->driver));
-
-        dt = devicetree_object(&e->dt);
-        if (!dt)
-                r = r ?: -ENOMEM;
-        r = r ?: add(o, "devicetree", dt);
-
-        r = r ?: add_string(o, "verdict", verdict_to_string(a->verdict));
-        r = r ?: add_string(o, "decision", decision_to_string(a->decision));
-        r = r ?: add_string(o, "reason", decision_reason_to_string(a->reason));
-        r = r ?: add_string(o, "reason_text", assessment_reason_text(e, a, buf, sizeof buf));
-        r = r ?: add_string_or_null(o, "fix", assessment_fix(e, a));
-        r = r ?: add_bool(o, "allow_overrides_bypass", a->allow_overrides_bypass);
-        r = r ?: add_bool(o, "balloon_caveat", a->balloon_caveat);
-
-        if (r < 0) {
-                json_object_put(o);
-                return NULL;
-        }
-        return o;
-}
-
 /*
  * The text json_object_to_json_string_ext(JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
  * JSON_C_TO_STRING_NOSLASHESCAPE) gives, byte for byte, written by hand: json-c appends piece by piece through
@@ -238,11 +161,7 @@ struct json_object *ctl_json_function(const Ctl *c, const CtlFunction *f)
  * \b \f \n \r \t and other bytes below 0x20 as \u00xx (lower-case), and nothing else. Types the guard never
  * produces (doubles) are left to json-c.
  */
-typedef struct Text {
-        char *buf;
-        size_t n, allocated;
-        bool failed;
-} Text;
+typedef CtlJsonText Text;
 
 static char *text_reserve(Text *t, size_t more)
 {
@@ -353,9 +272,24 @@ static void text_int64(Text *t, int64_t v)
         text_append(t, p, (size_t) (b + sizeof b - p));
 }
 
-static void text_value(Text *t, struct json_object *o, int level, int flags)
+/* Elements written as text already, printed as the array placeholder (empty) wherever it appears. */
+typedef struct Splice {
+        struct json_object *placeholder;
+        const Text *elements;
+} Splice;
+
+static void text_value(Text *t, struct json_object *o, int level, int flags, const Splice *splice)
 {
         bool first = true;
+
+        if (splice && o && o == splice->placeholder) {
+                text_literal(t, "[");
+                text_append(t, splice->elements->buf, splice->elements->n);
+                text_literal(t, "\n");
+                text_indent(t, level);
+                text_literal(t, "]");
+                return;
+        }
 
         switch (json_object_get_type(o)) {
         case json_type_null:
@@ -383,7 +317,7 @@ static void text_value(Text *t, struct json_object *o, int level, int flags)
                         text_indent(t, level + 1);
                         text_string(t, key, strlen(key));
                         text_literal(t, ": ");
-                        text_value(t, val, level + 1, flags);
+                        text_value(t, val, level + 1, flags, splice);
                 }
                 /* Even an empty object's brace goes on a line of its own. */
                 text_literal(t, "\n");
@@ -397,7 +331,7 @@ static void text_value(Text *t, struct json_object *o, int level, int flags)
                                 text_literal(t, ",");
                         text_literal(t, "\n");
                         text_indent(t, level + 1);
-                        text_value(t, json_object_array_get_idx(o, i), level + 1, flags);
+                        text_value(t, json_object_array_get_idx(o, i), level + 1, flags, splice);
                 }
                 /* The same for an array. */
                 text_literal(t, "\n");
@@ -415,13 +349,271 @@ static void text_value(Text *t, struct json_object *o, int level, int flags)
         }
 }
 
-int ctl_json_print(FILE *f, struct json_object *o)
+/*
+ * Where the fields of a function go: json-c objects (explain, check) or straight text (list --json, where
+ * building and freeing hundreds of json-c objects cost more than the probing). One list of fields for both, so
+ * that the two cannot drift apart.
+ */
+typedef struct Emitter {
+        Text *text;                     /* text: set; objects: NULL */
+        int level;                      /* text: the level of the object being written */
+        bool first;                     /* text: no member in it yet */
+        struct json_object *objects[4]; /* objects: the one being filled, and its parents */
+        bool firsts[4];
+        int depth;
+        int error;
+} Emitter;
+
+static void emit_key(Emitter *e, const char *key)
 {
+        if (!e->first)
+                text_literal(e->text, ",");
+        e->first = false;
+        text_literal(e->text, "\n");
+        text_indent(e->text, e->level + 1);
+        text_string(e->text, key, strlen(key));
+        text_literal(e->text, ": ");
+}
+
+/* json-c takes ownership of val, and a NULL val is JSON null. */
+static void emit_object_value(Emitter *e, const char *key, struct json_object *val, bool null_ok)
+{
+        if (e->error < 0) {
+                json_object_put(val);
+                return;
+        }
+        if (!val && !null_ok) {
+                e->error = -ENOMEM;
+                return;
+        }
+        e->error = add(e->objects[e->depth], key, val);
+}
+
+static void emit_null(Emitter *e, const char *key)
+{
+        if (e->text) {
+                emit_key(e, key);
+                text_literal(e->text, "null");
+        } else
+                emit_object_value(e, key, NULL, true);
+}
+
+static void emit_string(Emitter *e, const char *key, const char *s)
+{
+        s = strempty(s);
+        if (e->text) {
+                _cleanup_free_ char *allocated = NULL;
+                const char *clean;
+                size_t len;
+
+                if (utf8_clean(s, &clean, &len, &allocated) < 0) {
+                        e->text->failed = true;
+                        return;
+                }
+                emit_key(e, key);
+                text_string(e->text, clean, len);
+        } else if (e->error >= 0)
+                emit_object_value(e, key, ctl_json_string(s), false);
+}
+
+/* NULL or "" → null. */
+static void emit_string_or_null(Emitter *e, const char *key, const char *s)
+{
+        if (s && s[0])
+                emit_string(e, key, s);
+        else
+                emit_null(e, key);
+}
+
+static void emit_int(Emitter *e, const char *key, int64_t i)
+{
+        if (e->text) {
+                emit_key(e, key);
+                text_int64(e->text, i);
+        } else if (e->error >= 0)
+                emit_object_value(e, key, json_object_new_int64(i), false);
+}
+
+static void emit_bool(Emitter *e, const char *key, bool b)
+{
+        if (e->text) {
+                emit_key(e, key);
+                if (b)
+                        text_literal(e->text, "true");
+                else
+                        text_literal(e->text, "false");
+        } else if (e->error >= 0)
+                emit_object_value(e, key, json_object_new_boolean(b), false);
+}
+
+static void emit_begin_object(Emitter *e, const char *key)
+{
+        if (e->depth + 1 >= (int) ELEMENTSOF(e->objects)) {
+                e->error = -EINVAL;
+                if (e->text)
+                        e->text->failed = true;
+                return;
+        }
+        if (e->text) {
+                emit_key(e, key);
+                text_literal(e->text, "{");
+                e->firsts[e->depth] = e->first;
+                e->depth++;
+                e->level++;
+                e->first = true;
+                return;
+        }
+        if (e->error < 0)
+                return;
+        e->objects[e->depth + 1] = json_object_new_object();
+        emit_object_value(e, key, e->objects[e->depth + 1], false);
+        if (e->error >= 0)
+                e->depth++;
+}
+
+static void emit_end_object(Emitter *e)
+{
+        if (e->depth == 0)
+                return;
+        if (e->text) {
+                /* json-c puts the closing brace on a line of its own, even for an empty object. */
+                text_literal(e->text, "\n");
+                text_indent(e->text, e->level);
+                text_literal(e->text, "}");
+                e->level--;
+                e->depth--;
+                e->first = e->firsts[e->depth];
+                return;
+        }
+        if (e->error >= 0)
+                e->depth--;
+}
+
+static void devicetree_fields(Emitter *m, const DeviceTreeEvidence *dt)
+{
+        emit_begin_object(m, "devicetree");
+        emit_bool(m, "present", dt->present);
+        emit_bool(m, "covered", dt->present && dt->covered);
+        emit_string_or_null(m, "iommu", dt->iommu);
+        emit_string_or_null(m, "node", dt->node);
+        emit_bool(m, "bypass_property", dt->bypass_property);
+        emit_string_or_null(m, "problem", dt->problem);
+        emit_end_object(m);
+}
+
+static void function_fields(Emitter *m, const Ctl *c, const CtlFunction *f)
+{
+        const Evidence *e = &f->evidence;
+        const Assessment *a = &f->assessment;
+        bool virtio = ctl_is_virtio(f);
+        char buf[EVIDENCE_TEXT_MAX * 2], id[16];
+        const char *bit33, *type;
+
+        emit_string(m, "address", e->address);
+        snprintf(id, sizeof id, "%04x:%04x", e->vendor, e->device);
+        emit_string(m, "pci_id", id);
+        snprintf(id, sizeof id, "%04x:%04x", e->subsys_vendor, e->subsys_device);
+        emit_string(m, "subsystem_id", id);
+        emit_int(m, "revision", e->revision);
+        snprintf(id, sizeof id, "%06" PRIx32, e->class_code);
+        emit_string(m, "class", id);
+        emit_string_or_null(m, "modalias", e->modalias);
+        emit_bool(m, "virtio", virtio);
+
+        type = virtio ? virtio_type_to_string(e->virtio_type) : NULL;
+        emit_string_or_null(m, "type", type);
+        if (virtio && e->virtio_type > 0)
+                emit_int(m, "type_id", e->virtio_type);
+        else
+                emit_null(m, "type_id");
+        emit_string_or_null(m, "transport", virtio ? transport_to_string(e->transport) : NULL);
+        emit_string_or_null(m, "transport_problem", virtio ? e->transport_problem : NULL);
+
+        bit33 = ctl_bit33_string(f);
+        emit_string_or_null(m, "bit33", streq(bit33, "?") ? "unknown" : streq(bit33, "-") ? NULL : bit33);
+        emit_string(m, "feature_source", feature_source_to_string(e->feature_source));
+        emit_bool(m, "feature_recorded", e->feature_recorded);
+        if (e->feature_source != FEATURE_SOURCE_NONE) {
+                snprintf(buf, sizeof buf, "0x%016" PRIx64, e->features);
+                emit_string(m, "features", buf);
+        } else
+                emit_null(m, "features");
+        emit_string_or_null(m, "feature_problem", e->feature_problem);
+        emit_string(m, "basis", verdict_basis_to_string(a->basis));
+        emit_string(m, "evidence", assessment_evidence_text(e, a, buf, sizeof buf));
+
+        if (e->group_number >= 0)
+                emit_int(m, "iommu_group", e->group_number);
+        else
+                emit_null(m, "iommu_group");
+        emit_string_or_null(m, "iommu_group_type", e->group_type);
+        emit_string(m, "iommu_group_kind", iommu_group_kind_to_string(e->group_kind));
+        emit_string(m, "context", context_to_string(a->context));
+
+        emit_string_or_null(m, "driver", e->driver);
+        emit_string_or_null(m, "driver_override", e->driver_override_read ? e->driver_override : NULL);
+        emit_bool(m, "driver_override_read", e->driver_override_read);
+        emit_bool(m, "driver_guarded", e->driver[0] && config_driver_is_guarded(&c->config, e->driver));
+
+        devicetree_fields(m, &e->dt);
+
+        emit_string(m, "verdict", verdict_to_string(a->verdict));
+        emit_string(m, "decision", decision_to_string(a->decision));
+        emit_string(m, "reason", decision_reason_to_string(a->reason));
+        emit_string(m, "reason_text", assessment_reason_text(e, a, buf, sizeof buf));
+        emit_string_or_null(m, "fix", assessment_fix(e, a));
+        emit_bool(m, "allow_overrides_bypass", a->allow_overrides_bypass);
+        emit_bool(m, "balloon_caveat", a->balloon_caveat);
+}
+
+struct json_object *ctl_json_function(const Ctl *c, const CtlFunction *f)
+{
+        Emitter m = {};
+
+        m.objects[0] = json_object_new_object();
+        if (!m.objects[0])
+                return NULL;
+        function_fields(&m, c, f);
+        if (m.error < 0) {
+                json_object_put(m.objects[0]);
+                return NULL;
+        }
+        return m.objects[0];
+}
+
+int ctl_json_function_text(CtlJsonText *t, const Ctl *c, const CtlFunction *f)
+{
+        /* An element of the "functions" array: level 2 of the document. */
+        Emitter m = { .text = t, .level = 2, .first = true };
+
+        if (t->n > 0)
+                text_literal(t, ",");
+        text_literal(t, "\n");
+        text_indent(t, 2);
+        text_literal(t, "{");
+        function_fields(&m, c, f);
+        text_literal(t, "\n");
+        text_indent(t, 2);
+        text_literal(t, "}");
+        return t->failed ? -ENOMEM : 0;
+}
+
+void ctl_json_text_done(CtlJsonText *t)
+{
+        free(t->buf);
+        *t = (CtlJsonText) {};
+}
+
+int ctl_json_print_with_functions(FILE *f, struct json_object *doc, struct json_object *functions,
+                                  const CtlJsonText *functions_text)
+{
+        const Splice splice = { .placeholder = functions, .elements = functions_text };
         Text t = {};
         int r = 0;
 
         /* No slash escaping: "\/" is valid JSON but makes paths hard to read and to grep. */
-        text_value(&t, o, 0, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
+        text_value(&t, doc, 0, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE,
+                   functions && functions_text ? &splice : NULL);
         text_literal(&t, "\n");
         if (t.failed)
                 r = -ENOMEM;
@@ -429,6 +621,11 @@ int ctl_json_print(FILE *f, struct json_object *o)
                 r = -EIO;
         free(t.buf);
         return r;
+}
+
+int ctl_json_print(FILE *f, struct json_object *o)
+{
+        return ctl_json_print_with_functions(f, o, NULL, NULL);
 }
 
 static struct json_object *problems_array(const ConfigProblems *p)

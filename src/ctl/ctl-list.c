@@ -193,6 +193,7 @@ int verb_list(Ctl *c, bool json, bool all)
         _cleanup_strv_free_ char **addresses = NULL;
         unsigned n_virtio = 0, n_verdict[_VERDICT_MAX] = {}, n_decision[_DECISION_MAX] = {};
         struct json_object *doc = NULL, *functions = NULL;
+        CtlJsonText functions_text = {};
         Table table = {};
         int r, ret = CTL_EXIT_OK;
 
@@ -253,12 +254,10 @@ int verb_list(Ctl *c, bool json, bool all)
                 }
 
                 if (json) {
-                        struct json_object *o = ctl_json_function(c, &f);
-                        if (!o || json_object_array_add(functions, o) < 0) {
-                                json_object_put(o);
-                                r = -ENOMEM;
+                        /* Written as text straight away: hundreds of json-c objects cost more than the probes. */
+                        r = ctl_json_function_text(&functions_text, c, &f);
+                        if (r < 0)
                                 goto finish;
-                        }
                 } else {
                         Row *row = table_add(&table);
                         if (!row) {
@@ -270,7 +269,7 @@ int verb_list(Ctl *c, bool json, bool all)
         }
 
         if (json) {
-                r = ctl_json_print(stdout, doc);
+                r = ctl_json_print_with_functions(stdout, doc, functions, &functions_text);
                 if (r < 0)
                         goto finish;
         } else {
@@ -290,6 +289,7 @@ int verb_list(Ctl *c, bool json, bool all)
 finish:
         c->probe_cache = probe_cache_free(c->probe_cache);
         json_object_put(doc);
+        ctl_json_text_done(&functions_text);
         table_done(&table);
         if (fflush(stdout) != 0 && r >= 0)
                 r = -EIO;

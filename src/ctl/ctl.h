@@ -67,6 +67,19 @@ struct json_object *ctl_json_function(const Ctl *c, const CtlFunction *f);
 struct json_object *ctl_json_string(const char *s);
 /* Print an object (pretty, newline-terminated) to f. Returns 0 or -EIO. */
 int ctl_json_print(FILE *f, struct json_object *o);
+/* JSON text put together by hand (list --json writes its functions as text, without json-c objects). */
+typedef struct CtlJsonText {
+        char *buf;
+        size_t n, allocated;
+        bool failed;
+} CtlJsonText;
+/* Append one function, as the next element of the document's "functions" array: the same text that
+ * ctl_json_function() would print there. Returns 0 or -ENOMEM. */
+int ctl_json_function_text(CtlJsonText *t, const Ctl *c, const CtlFunction *f);
+/* ctl_json_print(), with the elements in functions_text printed as the (empty) array functions of doc. */
+int ctl_json_print_with_functions(FILE *f, struct json_object *doc, struct json_object *functions,
+                                  const CtlJsonText *functions_text);
+void ctl_json_text_done(CtlJsonText *t);
 
 /* Verbs. Each returns an exit code. */
 int verb_list(Ctl *c, bool json, bool all);
