@@ -27,8 +27,9 @@
  * bpf_guard_unpin() first (the package's upgrade step), then open and refill.
  *
  * Requirements: a kernel with the BPF LSM active ("bpf" in /sys/kernel/security/lsm), bpffs mounted at
- * the pin directory's parent, and privileges to load and attach an LSM program: CAP_SYS_ADMIN, or CAP_BPF
- * with CAP_PERFMON on 5.8+ (the latter unverified here); libbpf also reads /sys/kernel/btf/vmlinux.
+ * the pin directory's parent, and privileges to load and attach an LSM program: CAP_BPF with CAP_PERFMON
+ * (5.8+), or CAP_SYS_ADMIN (both verified on Debian's 6.1; CAP_BPF alone gives -EPERM). libbpf also
+ * reads /sys/kernel/btf/vmlinux.
  *
  * How a daemon drives it:
  *   start         bpf_guard_open(); on -EOPNOTSUPP, -EPERM or -ENOMEDIUM say so and stay reactive.

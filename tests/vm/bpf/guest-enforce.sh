@@ -121,4 +121,14 @@ check "unpinned: directory gone" test ! -e $PIN
 check "unpinned: no vfio-guard program attached" sh -c "! bpftool prog show | grep -q 'name vfio_guard_file'"
 check "unpinned: L's group opens" expect_output "device fd ok" vfio-open $GL $L
 check "unpinned: A's driver_override writable" expect_write_ok $(dev $A)/driver_override ""
+
+# Privileges (what the unit's CapabilityBoundingSet= must keep): CAP_BPF alone is not enough (-EPERM,
+# the daemon then stays reactive); CAP_BPF with CAP_PERFMON is, without CAP_SYS_ADMIN.
+check "CAP_BPF alone: bpf_guard_open fails with EPERM" expect_output "(EPERM)" \
+        /opt/t/setpriv --bounding-set=-all,+bpf vfio-guard-bpf --refuse $A
+vfio-guard-bpf --unpin > /dev/null # maps may have been created before the program was refused
+check "CAP_BPF + CAP_PERFMON: loads and attaches" expect_output "guard: loaded" \
+        /opt/t/setpriv --bounding-set=-all,+bpf,+perfmon vfio-guard-bpf --refuse $A
+check "… and refuses" expect_eperm $(dev $A)/driver_override vfio-pci
+vfio-guard-bpf --unpin > /dev/null
 finish
