@@ -163,11 +163,11 @@ static int add_int(struct json_object *o, const char *key, int64_t i)
  */
 typedef CtlJsonText Text;
 
-static char *text_reserve(Text *t, size_t more)
+static char *text_grow(Text *t, size_t more)
 {
         if (t->failed)
                 return NULL;
-        if (t->allocated - t->n < more) {
+        {
                 size_t a = t->allocated ? t->allocated : 4096;
                 char *nb;
 
@@ -182,6 +182,13 @@ static char *text_reserve(Text *t, size_t more)
                 t->allocated = a;
         }
         return t->buf + t->n;
+}
+
+static inline char *text_reserve(Text *t, size_t more)
+{
+        if (_likely_(t->allocated - t->n >= more))
+                return t->buf + t->n;
+        return text_grow(t, more);
 }
 
 static void text_append(Text *t, const char *s, size_t l)
@@ -217,7 +224,7 @@ static void text_string(Text *t, const char *s, size_t len)
                 const char *esc;
                 char u[6];
 
-                if (c >= 0x20 && c != '"' && c != '\\')
+                if (_likely_(c >= 0x20 && c != '"' && c != '\\'))
                         continue;
                 switch (c) {
                 case '\b':
@@ -364,15 +371,26 @@ typedef struct Emitter {
         int error;
 } Emitter;
 
+/* ",\n    \"key\": " in one piece. The keys are the literals below: plain ASCII, nothing to escape. */
 static void emit_key(Emitter *e, const char *key)
 {
+        size_t l = strlen(key), indent = (size_t) (e->level + 1) * 2;
+        char *p = text_reserve(e->text, 2 + indent + l + 4);
+
+        if (!p)
+                return;
         if (!e->first)
-                text_literal(e->text, ",");
+                *p++ = ',';
         e->first = false;
-        text_literal(e->text, "\n");
-        text_indent(e->text, e->level + 1);
-        text_string(e->text, key, strlen(key));
-        text_literal(e->text, ": ");
+        *p++ = '\n';
+        memset(p, ' ', indent);
+        p += indent;
+        *p++ = '"';
+        memcpy(p, key, l);
+        p += l;
+        memcpy(p, "\": ", 3);
+        p += 3;
+        e->text->n = (size_t) (p - e->text->buf);
 }
 
 /* json-c takes ownership of val, and a NULL val is JSON null. */
@@ -501,6 +519,17 @@ static void devicetree_fields(Emitter *m, const DeviceTreeEvidence *dt)
         emit_end_object(m);
 }
 
+/* v as exactly width lower-case hex digits at p (what "%0*x" prints for a value that fits); returns the end. */
+static char *hex_digits(char *p, uint64_t v, unsigned width)
+{
+        static const char digits[] = "0123456789abcdef";
+
+        for (unsigned i = width; i > 0; i--)
+                *p++ = digits[v >> (4 * (i - 1)) & 0xf];
+        *p = 0;
+        return p;
+}
+
 static void function_fields(Emitter *m, const Ctl *c, const CtlFunction *f)
 {
         const Evidence *e = &f->evidence;
@@ -510,12 +539,18 @@ static void function_fields(Emitter *m, const Ctl *c, const CtlFunction *f)
         const char *bit33, *type;
 
         emit_string(m, "address", e->address);
-        snprintf(id, sizeof id, "%04x:%04x", e->vendor, e->device);
+        /* "%04x:%04x" and "%06x" by hand: snprintf() was a sixth of the cost of a function's JSON. */
+        *hex_digits(id, e->vendor, 4) = ':';
+        hex_digits(id + 5, e->device, 4);
         emit_string(m, "pci_id", id);
-        snprintf(id, sizeof id, "%04x:%04x", e->subsys_vendor, e->subsys_device);
+        *hex_digits(id, e->subsys_vendor, 4) = ':';
+        hex_digits(id + 5, e->subsys_device, 4);
         emit_string(m, "subsystem_id", id);
         emit_int(m, "revision", e->revision);
-        snprintf(id, sizeof id, "%06" PRIx32, e->class_code);
+        if (e->class_code <= 0xffffff)
+                hex_digits(id, e->class_code, 6);
+        else
+                snprintf(id, sizeof id, "%06" PRIx32, e->class_code);
         emit_string(m, "class", id);
         emit_string_or_null(m, "modalias", e->modalias);
         emit_bool(m, "virtio", virtio);
@@ -534,7 +569,9 @@ static void function_fields(Emitter *m, const Ctl *c, const CtlFunction *f)
         emit_string(m, "feature_source", feature_source_to_string(e->feature_source));
         emit_bool(m, "feature_recorded", e->feature_recorded);
         if (e->feature_source != FEATURE_SOURCE_NONE) {
-                snprintf(buf, sizeof buf, "0x%016" PRIx64, e->features);
+                buf[0] = '0';
+                buf[1] = 'x';
+                hex_digits(buf + 2, e->features, 16);
                 emit_string(m, "features", buf);
         } else
                 emit_null(m, "features");
