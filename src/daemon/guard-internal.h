@@ -72,6 +72,8 @@ struct Guard {
         char kernel_why[200];          /* why reactive (or how the program was found), for journal and file */
         sd_event_source *kernel_events;
         unsigned kernel_denials;
+        uint64_t denial_window_usec;   /* rate limit of denial entries: start of the current second */
+        unsigned denials_in_window, denials_suppressed;
         struct KernelNode *kernel_nodes; /* the vfio nodes the map denies, as far as this daemon knows */
         size_t n_kernel_nodes;
 

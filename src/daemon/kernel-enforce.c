@@ -204,6 +204,43 @@ static void sync_nodes(Guard *g, const Function *skip, bool may_allow)
 
 /* ---- denials ---- */
 
+/* A VMM or a script that retries an open in a loop is denied thousands of times a second. Each denial is
+ * counted (STATUS=), but only the first DENIAL_BURST of every second get an entry of their own: journald
+ * cannot keep up with more, and a full journal socket would block the guard's loop. */
+#define DENIAL_BURST 20
+
+static uint64_t monotonic_usec(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
+}
+
+/* true when this denial may be journalled; says how many were not, once the second is over. */
+static bool denial_rate_ok(Guard *g)
+{
+        uint64_t now = monotonic_usec();
+
+        if (now - g->denial_window_usec >= 1000000ULL) {
+                if (g->denials_suppressed > 0) {
+                        char message[200];
+                        snprintf(message, sizeof message,
+                                 "%u further kernel denials were not journalled one by one (more than %u in a "
+                                 "second); STATUS= counts them all", g->denials_suppressed, DENIAL_BURST);
+                        guard_emit(g, &(GuardEvent){ .kind = EVENT_KERNEL_DENIED, .priority = LOG_NOTICE,
+                                                     .action = "deny-suppressed", .message = message });
+                }
+                g->denial_window_usec = now;
+                g->denials_in_window = 0;
+                g->denials_suppressed = 0;
+        }
+        if (++g->denials_in_window <= DENIAL_BURST)
+                return true;
+        g->denials_suppressed++;
+        return false;
+}
+
 static int on_denial(const BpfGuardEvent *e, void *userdata)
 {
         Guard *g = userdata;
@@ -214,6 +251,8 @@ static int on_denial(const BpfGuardEvent *e, void *userdata)
         int n;
 
         g->kernel_denials++;
+        if (!denial_rate_ok(g))
+                return 0;
         snprintf(pid, sizeof pid, "%d", (int) e->tgid);
         snprintf(uid, sizeof uid, "%u", (unsigned) e->uid);
         snprintf(comm, sizeof comm, "%.*s", (int) sizeof e->comm, e->comm);

@@ -36,7 +36,7 @@ typedef struct Fake {
         dev_t nodes[32];
         size_t n_nodes;
         int efd;
-        BpfGuardEvent pending[8];
+        BpfGuardEvent pending[32];
         size_t n_pending;
 } Fake;
 
@@ -279,6 +279,11 @@ static bool unbound_seen(Guard *g, void *userdata)
         return seen_count(&seen, EVENT_UNBOUND, NULL, NULL) > 0;
 }
 
+static bool denials_counted(Guard *g, void *userdata)
+{
+        return guard_kernel_denials(g) >= *(unsigned *) userdata;
+}
+
 static bool denials_seen(Guard *g, void *userdata)
 {
         return seen_count(&seen, EVENT_KERNEL_DENIED, NULL, NULL) >= *(unsigned *) userdata;
@@ -512,6 +517,26 @@ START_TEST(test_denial_events)
         ck_assert_msg(strstr(buf, "vfio-guardd: notice: " A_BYPASS ": the kernel refused qemu-system-x86"), "%s", buf);
         ck_assert_msg(strstr(buf, "[attempt=open-vfio-node pid=5000 comm=qemu-system-x86 uid=107 node=/dev/vfio/3]"),
                       "%s", buf);
+
+        /* A flood: every denial counted, the first 20 of a second journalled, the rest summed up later. */
+        seen_clear(&seen);
+        usleep(1100000);
+        for (unsigned i = 0; i < 25; i++)
+                push_event(&(BpfGuardEvent){ .kind = BPF_GUARD_DENIED_OVERRIDE, .tgid = 900, .comm = "loop",
+                                             .address = A_BYPASS });
+        ck_assert(testbed_run_until(g, denials_counted, &(unsigned){ 28 }, 5 * SEC));
+        ck_assert_uint_eq(seen_count(&seen, EVENT_KERNEL_DENIED, A_BYPASS, "deny"), 20);
+        ck_assert(strstr(guard_status(g), "kernel-enforced (BPF LSM), 28 opens denied"));
+        usleep(1100000);
+        push_event(&(BpfGuardEvent){ .kind = BPF_GUARD_DENIED_OVERRIDE, .tgid = 900, .comm = "loop",
+                                     .address = A_BYPASS });
+        ck_assert(testbed_run_until(g, denials_seen, &(unsigned){ 22 }, 5 * SEC));
+        ck_assert_uint_eq(seen_count(&seen, EVENT_KERNEL_DENIED, NULL, "deny-suppressed"), 1);
+        for (size_t i = 0; i < seen.n; i++)
+                if (seen.items[i].action && streq(seen.items[i].action, "deny-suppressed"))
+                        ck_assert_msg(strstr(seen.items[i].message, "5 further kernel denials"), "%s",
+                                      seen.items[i].message);
+        ck_assert(strstr(guard_status(g), "29 opens denied"));
 }
 END_TEST
 
