@@ -37,7 +37,13 @@ mirror=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.source
 
 rm -rf "$root.tmp"
 mkdir -p "$cache"
+# update-initramfs is diverted to true before the kernel is installed: its mkinitramfs would copy thousands
+# of modules one process at a time under emulation (over 20 minutes seen here), and the VM boots a busybox
+# initramfs of its own. Documentation is left out for the same reason.
 mmdebstrap --arch="$arch" --variant=buildd ${MKROOT_VERBOSE:+--verbose} \
+        --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
+        --dpkgopt='path-exclude=/usr/share/locale/*' \
+        --essential-hook='chroot "$1" dpkg-divert --local --rename --add /usr/sbin/update-initramfs && ln -sf /bin/true "$1/usr/sbin/update-initramfs"' \
         --include=meson,ninja-build,pkg-config,libsystemd-dev,libudev-dev,libpci-dev,libfdt-dev,libinih-dev,libjson-c-dev,check,device-tree-compiler,busybox-static,kmod,$kernel \
         bookworm "$root.tmp" "deb $mirror bookworm main" >&2
 touch "$root.tmp/.complete"

@@ -98,8 +98,10 @@ cp "$root/build/src/daemon/vfio-guardd" "$ird/usr/sbin/"
 for bin in /build/src/ctl/vfio-guardctl /build/src/daemon/vfio-guardd; do
         chroot "$root" ldd "$bin"
 done | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i }' | sort -u | while read -r lib; do
+        # Links in the root may be absolute (/lib64/ld64.so.2 on ppc64el): resolve them inside it.
+        real=$(chroot "$root" readlink -f "$lib")
         mkdir -p "$ird$(dirname "$lib")"
-        cp -L "$root$lib" "$ird$lib"
+        cp "$root$real" "$ird$lib"
 done
 # Merged /usr: the loader path in the ELF header is /lib/…; keep both spellings working.
 for d in lib lib64; do
