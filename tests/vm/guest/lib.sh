@@ -114,6 +114,11 @@ bind_explicit() {       # explicit bind after the override: unbind, then drivers
         echo "$1" > "$PCI/drivers/vfio-pci/bind"
 } 2>/dev/null
 
+bind_dpdk() {           # DPDK's dpdk-devbind.py (override, unbind, bind/drivers_probe)
+        dpdk-devbind.py --force -b vfio-pci "$1" > /run/dpdk-devbind.out 2>&1
+}
+have_dpdk() { command -v dpdk-devbind.py >/dev/null 2>&1; }
+
 # Clear a vfio attempt on an allowed function: back to its own driver, no override.
 release() {
         _f=$1; _native=$2

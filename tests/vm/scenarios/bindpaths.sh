@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Every way people give a function to vfio-pci — libvirt's (driver_override + unbind + drivers_probe),
-# `driverctl set-override`, new_id, an explicit bind — is refused for the three bypass functions and works
+# `driverctl set-override`, new_id, an explicit bind, DPDK's dpdk-devbind.py — is refused for the three bypass functions and works
 # for the translated one and the e1000e.
 # vm-devices: standard
 # vm-timeout: 900
@@ -12,7 +12,9 @@ for f in $BYPASS; do wait_for 30 is_pinned "$f" || fail "$f not pinned at start"
 # settle F: wait until no vfio driver holds F and its pin is back; 0 when both hold within 15 s.
 settled() { not_vfio "$1" && is_pinned "$1"; }
 
-for how in libvirt driverctl new_id explicit; do
+paths="libvirt driverctl new_id explicit"
+have_dpdk && paths="$paths dpdk" || note "dpdk-devbind.py not in the image: that path is not tested"
+for how in $paths; do
         for f in $BYPASS; do
                 before=$(journal_count "$MID_BIND_REFUSED" "$f")
                 "bind_$how" "$f"
@@ -41,6 +43,7 @@ for how in libvirt driverctl new_id explicit; do
         for pair in "$MODERN_NET virtio-pci" "$E1000E e1000e"; do
                 set -- $pair
                 "bind_$how" "$1"
+                [ "$how" != dpdk ] || while read -r l; do note "dpdk-devbind.py: $l"; done < /run/dpdk-devbind.out
                 if wait_for 15 is_drv "$1" vfio-pci && has_vfio_dev "$1"; then
                         ok "$how: $1 bound to vfio-pci (/dev/vfio/$(group_of "$1"))"
                 else
