@@ -185,11 +185,6 @@ PciConfigAccess *pci_config_access_free(PciConfigAccess *a)
         return NULL;
 }
 
-const char *pci_config_access_root(const PciConfigAccess *a)
-{
-        return a->root;
-}
-
 int pci_config_read_with(PciConfigAccess *a, const char *address, const uint8_t *header, uint8_t *buf,
                          size_t size, size_t *ret_size)
 {

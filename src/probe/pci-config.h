@@ -30,8 +30,6 @@ int pci_config_read(const char *root, const char *address, uint8_t *buf, size_t 
 typedef struct PciConfigAccess PciConfigAccess;
 int pci_config_access_new(const char *root, PciConfigAccess **ret);
 PciConfigAccess *pci_config_access_free(PciConfigAccess *a);
-/* The root it was set up for ("" for the running system). */
-const char *pci_config_access_root(const PciConfigAccess *a);
 
 /*
  * pci_config_read() through a. header: the first 64 bytes of the function's config, when the caller has read
