@@ -10,10 +10,11 @@
  *                                  gave the function to virtio-pci) counts as prevented, window 0.
  *                                  KEEP=1: between binds only drivers_probe (the guard's pin must stay);
  *                                  KEEP=0: clear driver_override and drivers_probe (no guard pins).
- *   bench-bind storm N ADDR...     override+unbind every ADDR, then drivers_probe them all back to back;
- *                                  window per function as above; N rounds.
+ *   bench-bind storm NAME N ADDR... the libvirt sequence for every ADDR, back to back (all bound within
+ *                                  milliseconds), then poll them all; window per function as above; N rounds.
  * Output: one line per case, "case n=.. bound=.. prevented=.. missed=.. median_us=.. p90_us=.. p99_us=..
- * max_us=..", missed = still on vfio after 10 s.
+ * max_us=..", missed = still on vfio after 10 s; prevented = not on vfio when the drivers_probe write returned
+ * (the pin or the BPF LSM stopped the bind, or a reactive guard had already unbound it during the write).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -209,12 +210,13 @@ static int do_storm(const char *name, int rounds, char **addrs, int n)
         for (int r = 0; r < rounds; r++) {
                 for (int i = 0; i < n; i++)
                         back_to_virtio(addrs[i], true);
+                /* Each function the libvirt way, back to back, one after the other: the same race per function
+                 * as the single-function case, 32 binds within a few milliseconds. */
                 for (int i = 0; i < n; i++) {
+                        int rc;
                         attr_write(addrs[i], "driver_override", "vfio-pci");
                         unbind_any(addrs[i]);
-                }
-                for (int i = 0; i < n; i++) {
-                        int rc = write_str(PCI "/drivers_probe", addrs[i]);
+                        rc = write_str(PCI "/drivers_probe", addrs[i]);
                         t0[i] = rc < 0 ? -1 : now_ns();
                 }
                 /* Poll all until none is on vfio (or 10 s). */
