@@ -11,6 +11,7 @@
 #include "core/evidence.h"
 #include "core/verdict.h"
 #include "daemon/guard.h"
+#include "probe/probe.h"
 
 typedef struct Function {
         Guard *guard;
@@ -56,6 +57,7 @@ struct Guard {
 
         Config config;
         bool config_loaded;
+        ProbeCache *probe_cache;       /* libpci set up once; whether the platform has a device tree at all */
 
         Function **functions;
         size_t n_functions, allocated;

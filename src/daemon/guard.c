@@ -313,6 +313,7 @@ int guard_decide(Guard *g, const char *address, DecideFlags flags, const char *w
                 .config = &g->config,
                 .use_records = true,
                 .skip_driver_override = f->unbind_pid > 0,
+                .cache = g->probe_cache,
         };
         r = probe_function(&o, address, &e);
         if (r == -ENOENT) {
@@ -564,6 +565,10 @@ int guard_new(const GuardOptions *o, Guard **ret)
         if (r < 0)
                 return r;
 
+        r = probe_cache_new(&g->probe_cache);
+        if (r < 0)
+                return r;
+
         *ret = TAKE_PTR(g);
         return 0;
 }
@@ -581,6 +586,7 @@ Guard *guard_free(Guard *g)
         }
         free(g->functions);
         config_done(&g->config);
+        probe_cache_free(g->probe_cache);
         sd_event_unref(g->event);
         free(g->root);
         free(g->config_file);
