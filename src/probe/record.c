@@ -269,40 +269,17 @@ int record_remove(const char *root, const char *address)
 
 int record_list(const char *root, char ***ret)
 {
-        _cleanup_strv_free_ char **l = NULL;
-        _cleanup_closedir_ DIR *d = NULL;
         char dir[PATH_MAX];
-        struct dirent *de;
         int k;
 
         k = record_dir(root, dir, sizeof dir);
         if (k < 0)
                 return k;
-        d = opendir(dir);
-        if (!d && errno != ENOENT)
-                return negative_errno();
-
-        while (d && (errno = 0, de = readdir(d))) {
-                char a[PCI_ADDRESS_MAX];
-
-                if (de->d_name[0] == '.')
-                        continue;
-                if (pci_address_normalize(de->d_name, a) < 0 || !streq(a, de->d_name))
-                        continue;
-                k = strv_extend(&l, a);
-                if (k < 0)
-                        return k;
+        k = sysfs_list_addresses(dir, NULL, ret);
+        if (k == -ENOENT) {
+                /* No daemon has run yet: no records. */
+                *ret = calloc(1, sizeof(char *));
+                return *ret ? 0 : -ENOMEM;
         }
-        if (d && errno > 0)
-                return -errno;
-
-        if (!l) {
-                l = calloc(1, sizeof(char *));
-                if (!l)
-                        return -ENOMEM;
-        }
-        strv_sort(l);
-        k = (int) strv_length(l);
-        *ret = TAKE_PTR(l);
         return k;
 }

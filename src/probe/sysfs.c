@@ -336,7 +336,7 @@ int sysfs_read_iommu_group_at(const char *root, int dir_fd, Evidence *e)
         return 0;
 }
 
-static int list_addresses(const char *dir, const char *except, char ***ret)
+int sysfs_list_addresses(const char *dir, const char *except, char ***ret)
 {
         _cleanup_strv_free_ char **l = NULL;
         _cleanup_closedir_ DIR *d = NULL;
@@ -380,7 +380,7 @@ int probe_list_functions(const char *root, char ***ret)
         char dir[PATH_MAX];
 
         snprintf(dir, sizeof dir, "%s/sys/bus/pci/devices", strempty(root));
-        return list_addresses(dir, NULL, ret);
+        return sysfs_list_addresses(dir, NULL, ret);
 }
 
 int probe_group_members(const char *root, int group_number, const char *except_address, char ***ret)
@@ -392,5 +392,5 @@ int probe_group_members(const char *root, int group_number, const char *except_a
         if (except_address && pci_address_normalize(except_address, except) < 0)
                 return -EINVAL;
         snprintf(dir, sizeof dir, "%s/sys/kernel/iommu_groups/%d/devices", strempty(root), group_number);
-        return list_addresses(dir, except_address ? except : NULL, ret);
+        return sysfs_list_addresses(dir, except_address ? except : NULL, ret);
 }

@@ -39,3 +39,7 @@ int sysfs_virtio_child_at(int dir_fd, char *buf, size_t size);
  * ROOT/sys/kernel/iommu_groups/N. Returns 0 (also without a group), or -errno when the link exists but cannot
  * be understood. */
 int sysfs_read_iommu_group_at(const char *root, int dir_fd, Evidence *e);
+
+/* The entries of dir that are PCI addresses exactly as the kernel writes them, except `except` (may be NULL),
+ * sorted; *ret NULL-terminated (strv_free). Returns the count, or -errno (-ENOENT: no such directory). */
+int sysfs_list_addresses(const char *dir, const char *except, char ***ret);
