@@ -873,6 +873,8 @@ int main(void)
         suite_add_tcase(s, tc);
 
         tc = tcase_create("malformed");
+        /* every byte of three blobs, twice: seconds, more under valgrind or emulation */
+        tcase_set_timeout(tc, 120);
         tcase_add_test(tc, test_malformed_header);
         tcase_add_test(tc, test_malformed_structure);
         tcase_add_test(tc, test_every_byte_flipped);
