@@ -201,8 +201,12 @@ static void read_driver(const ProbeOptions *o, int dir_fd, Evidence *e)
         if (sysfs_read_link_basename_at(dir_fd, "driver", e->driver, sizeof e->driver) < 0)
                 e->driver[0] = 0;
 
-        /* Takes the device lock in the kernel: not while an unbind of this function is in flight. */
+        /* Takes the device lock in the kernel: not while an unbind of this function is in flight — ours
+         * (skip_driver_override), or the daemon's, which marks it under /run (a reader would block until a vfio
+         * user lets go of the device). */
         if (o->skip_driver_override)
+                return;
+        if (o->use_records && !e->driver[0] && record_is_unbinding(o->root, e->address))
                 return;
         if (sysfs_read_line_at(dir_fd, "driver_override", e->driver_override, sizeof e->driver_override) < 0) {
                 e->driver_override[0] = 0;

@@ -283,3 +283,42 @@ int record_list(const char *root, char ***ret)
         }
         return k;
 }
+
+static int unbinding_path(const char *root, const char *address, char *buf, size_t size)
+{
+        int n = snprintf(buf, size, "%s/" UNBINDING_DIR "/%s", strempty(root), address);
+        return n < 0 || (size_t) n >= size ? -ENAMETOOLONG : 0;
+}
+
+int record_mark_unbinding(const char *root, const char *address, bool on)
+{
+        char path[PATH_MAX], dir[PATH_MAX];
+        int fd, r;
+
+        r = unbinding_path(root, address, path, sizeof path);
+        if (r < 0)
+                return r;
+        if (!on)
+                return unlink(path) < 0 && errno != ENOENT ? negative_errno() : 0;
+
+        r = snprintf(dir, sizeof dir, "%s/" UNBINDING_DIR, strempty(root));
+        if (r < 0 || (size_t) r >= sizeof dir)
+                return -ENAMETOOLONG;
+        r = mkdir_parents(dir);
+        if (r < 0)
+                return r;
+        fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0)
+                return negative_errno();
+        close(fd);
+        return 0;
+}
+
+bool record_is_unbinding(const char *root, const char *address)
+{
+        char path[PATH_MAX];
+
+        if (unbinding_path(root, address, path, sizeof path) < 0)
+                return false;
+        return access(path, F_OK) == 0;
+}

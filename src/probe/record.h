@@ -30,6 +30,10 @@
 #include "core/verdict.h"
 
 #define RECORD_DIR "run/vfio-guard/functions"
+/* ROOT/run/vfio-guard/unbinding/ADDRESS exists while the daemon's unbind of that function is in flight. Then the
+ * kernel holds the function's device lock (a vfio user may hold the unbind up for minutes), and reading its
+ * driver_override would block: readers (vfio-guardctl) skip that attribute while the mark is there. */
+#define UNBINDING_DIR "run/vfio-guard/unbinding"
 
 typedef struct Record {
         char address[PCI_ADDRESS_MAX];
@@ -52,3 +56,8 @@ int record_write(const char *root, const Record *r);
 int record_remove(const char *root, const char *address);
 /* Addresses that have a record, sorted; *ret NULL-terminated (strv_free). Returns the count or -errno. */
 int record_list(const char *root, char ***ret);
+
+/* Set (on) or clear the "unbind in flight" mark of a function. Returns 0 or -errno. */
+int record_mark_unbinding(const char *root, const char *address, bool on);
+/* Whether the mark is there. */
+bool record_is_unbinding(const char *root, const char *address);

@@ -84,6 +84,24 @@ static void assert_same(const Record *a, const Record *b)
         ck_assert_uint_eq(a->updated_usec, b->updated_usec);
 }
 
+/* The "unbind in flight" mark: set, seen, cleared; clearing an absent one is fine; records are untouched. */
+START_TEST(test_unbinding_mark)
+{
+        char **l = NULL;
+
+        ck_assert(!record_is_unbinding(root, "0000:00:03.0"));
+        ck_assert_int_eq(record_mark_unbinding(root, "0000:00:03.0", false), 0);
+        ck_assert_int_eq(record_mark_unbinding(root, "0000:00:03.0", true), 0);
+        ck_assert(record_is_unbinding(root, "0000:00:03.0"));
+        ck_assert(!record_is_unbinding(root, "0000:00:04.0"));
+        ck_assert_int_eq(record_mark_unbinding(root, "0000:00:03.0", true), 0);
+        ck_assert_int_eq(record_list(root, &l), 0);
+        strv_free(l);
+        ck_assert_int_eq(record_mark_unbinding(root, "0000:00:03.0", false), 0);
+        ck_assert(!record_is_unbinding(root, "0000:00:03.0"));
+}
+END_TEST
+
 START_TEST(test_round_trip)
 {
         Record w = sample(), r;
@@ -385,6 +403,7 @@ int main(void)
         tcase_add_test(tc, test_malformed);
         tcase_add_test(tc, test_absent_and_bad_args);
         tcase_add_test(tc, test_atomic_list_remove);
+        tcase_add_test(tc, test_unbinding_mark);
         suite_add_tcase(s, tc);
         sr = srunner_create(s);
         srunner_run_all(sr, CK_NORMAL);
