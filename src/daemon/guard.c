@@ -372,14 +372,18 @@ int guard_decide(Guard *g, const char *address, DecideFlags flags, const char *w
         if (changed || (flags & DECIDE_FORCE_LOG)) {
                 const char *fix = assessment_fix(&e, &a);
                 const char *type = virtio_type_to_string(e.virtio_type);
+                bool dt_covered = e.dt.present && e.dt.covered && e.dt.iommu[0] && a.verdict == VERDICT_BYPASS;
 
                 assessment_reason_text(&e, &a, reason, sizeof reason);
                 guard_emit_function(g, f, EVENT_CLASSIFIED, a.decision == DECISION_REFUSE ? LOG_NOTICE : LOG_INFO,
                                     NULL, e.driver[0] ? e.driver : NULL,
-                                    "%s (virtio %s, %s): %s in context %s, %s%s: %s%s%s", f->address,
+                                    "%s (virtio %s, %s): %s in context %s, %s%s: %s%s%s%s%s%s", f->address,
                                     type ?: "device", transport_to_string(e.transport), verdict_to_string(a.verdict),
                                     context_to_string(a.context), decision_to_string(a.decision),
                                     changed && was_guarded ? " (changed)" : "", reason,
+                                    /* The device tree names the IOMMU the device ignores (explains, never decides). */
+                                    dt_covered ? "; covered by " : "", dt_covered ? e.dt.iommu : "",
+                                    dt_covered ? " but the device ignores it" : "",
                                     fix && a.decision == DECISION_REFUSE ? ". Fix: " : "",
                                     fix && a.decision == DECISION_REFUSE ? fix : "");
                 if (a.allow_overrides_bypass)

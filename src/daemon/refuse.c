@@ -13,6 +13,7 @@
 #include "act/reprobe.h"
 #include "act/unbind.h"
 #include "daemon/guard-internal.h"
+#include "probe/record.h"
 
 void refuse_cancel_watch(Function *f)
 {
@@ -112,6 +113,7 @@ static int on_unbind_done(sd_event_source *s, const siginfo_t *si, void *userdat
 
         r = unbind_result(f->unbind_result_fd);
         kernel_enforce_unexempt(g, f->unbind_pid);
+        (void) record_mark_unbinding(g->root, f->address, false);
         f->unbind_pid = 0;
         f->unbind_stuck = false;
         refuse_cancel_watch(f);
@@ -203,9 +205,12 @@ int refuse_start(Guard *g, Function *f, const char *driver)
          * the daemon re-pins after the unbind; the vfio nodes are denied meanwhile. */
         int gate = -1;
         bool gated = g->kernel_mode == KERNEL_MODE_BPF_LSM && g->config.pin;
+        /* Tell readers (vfio-guardctl) not to touch driver_override while the unbind holds the device lock. */
+        (void) record_mark_unbinding(g->root, f->address, true);
         r = unbind_spawn(g->root, f->address, driver, g->config.pin ? PIN_NATIVE_DRIVER : NULL, &pid,
                          &f->unbind_result_fd, gated ? &gate : NULL);
         if (r < 0) {
+                (void) record_mark_unbinding(g->root, f->address, false);
                 guard_emit_function(g, f, EVENT_ACTION_FAILED, LOG_ERR, "unbind", driver,
                                     "%s: could not start unbinding it from %s: %s", f->address, driver, strerror(-r));
                 return r;

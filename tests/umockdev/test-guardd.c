@@ -12,6 +12,7 @@
 #include <syslog.h>
 
 #include "testbed.h"
+#include "probe/record.h"
 #include "shared/macro.h"
 
 #define SEC 1000000ULL
@@ -543,6 +544,8 @@ START_TEST(test_stuck_unbind)
         ck_assert_str_eq(s->holders, "4242 (qemu-system-x86)");
         ck_assert(strstr(s->message, "4242 (qemu-system-x86)"));
         ck_assert(strstr(guard_status(g), "1 unbind stuck"));
+        /* Readers are told not to touch its driver_override (the device lock is held). */
+        ck_assert(record_is_unbinding(t->root, A_BYPASS));
 
         /* Meanwhile another function arrives and is handled. */
         hot = testbed_add(t, A_HOT, MOCK_LEGACY_ONLY, NULL, 8);
@@ -564,6 +567,7 @@ START_TEST(test_stuck_unbind)
         ck_assert_str_eq(buf, A_BYPASS);
         ck_assert(testbed_run_until(g, no_unbind_in_flight, NULL, 5 * SEC));
         ck_assert_uint_eq(seen_count(&seen, EVENT_UNBOUND, A_BYPASS, NULL), 1);
+        ck_assert(!record_is_unbinding(t->root, A_BYPASS));
         assert_override(A_BYPASS, "virtio-pci");
         assert_file("sys/bus/pci/drivers_probe", A_BYPASS);
 }
