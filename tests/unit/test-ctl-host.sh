@@ -17,30 +17,7 @@ SYS=/sys/bus/pci/devices
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
-n=0
-failed=0
-ok() {
-        n=$((n + 1))
-        echo "ok $n - $1"
-}
-not_ok() {
-        n=$((n + 1))
-        failed=$((failed + 1))
-        echo "not ok $n - $1"
-        [ -s "$T/out" ] && sed 's/^/#   out: /' "$T/out" | head -20
-        [ -s "$T/err" ] && sed 's/^/#   err: /' "$T/err" | head -10
-        return 0
-}
-run() {
-        "$@" >"$T/out" 2>"$T/err"
-        rc=$?
-}
-expect_rc() {
-        want=$1 desc=$2
-        shift 2
-        run "$@"
-        if [ "$rc" = "$want" ]; then ok "$desc (exit $want)"; else not_ok "$desc: exit $rc, expected $want"; fi
-}
+. "$(dirname "$0")/tap.sh"
 
 is_virtio() {
         _vendor=$(cat "$1/vendor") _device=$(cat "$1/device")
