@@ -79,13 +79,33 @@ static void set_cell(char *cell, size_t size, const char *s)
         cell[l] = 0;
 }
 
+/* "%d (%s)" of a group number (≥ 0) and its type, by hand for the same reason. */
+static void group_cell(char *cell, size_t size, int number, const char *type)
+{
+        char digits[16], *d = digits + sizeof digits;
+        unsigned u = (unsigned) number;
+        size_t l = 0;
+
+        do
+                *--d = (char) ('0' + u % 10);
+        while ((u /= 10) > 0);
+        for (; d < digits + sizeof digits && l + 1 < size; d++)
+                cell[l++] = *d;
+        for (const char *p = " ("; *p && l + 1 < size; p++)
+                cell[l++] = *p;
+        for (; *type && l + 1 < size; type++)
+                cell[l++] = *type;
+        if (l + 1 < size)
+                cell[l++] = ')';
+        cell[l] = 0;
+}
+
 static void fill_row(Row *row, const CtlFunction *f)
 {
         const Evidence *e = &f->evidence;
         const Assessment *a = &f->assessment;
         bool virtio = ctl_is_virtio(f);
 
-#define CELL(col, ...) snprintf(row->cell[col], sizeof row->cell[col], __VA_ARGS__)
 #define TEXT(col, s) set_cell(row->cell[col], sizeof row->cell[col], (s))
         TEXT(COL_ADDRESS, e->address);
         ctl_type_string(e, row->cell[COL_TYPE], sizeof row->cell[COL_TYPE]);
@@ -94,18 +114,17 @@ static void fill_row(Row *row, const CtlFunction *f)
         ctl_evidence_source(f, row->cell[COL_EVIDENCE], sizeof row->cell[COL_EVIDENCE]);
         if (e->group_number >= 0)
                 /* A no-IOMMU group's type says nothing; its kind is what matters. */
-                CELL(COL_GROUP, "%d (%s)", e->group_number,
-                     e->group_kind == IOMMU_GROUP_NOIOMMU || !e->group_type[0]
-                             ? iommu_group_kind_to_string(e->group_kind)
-                             : e->group_type);
+                group_cell(row->cell[COL_GROUP], sizeof row->cell[COL_GROUP], e->group_number,
+                           e->group_kind == IOMMU_GROUP_NOIOMMU || !e->group_type[0]
+                                   ? iommu_group_kind_to_string(e->group_kind)
+                                   : e->group_type);
         else
-                CELL(COL_GROUP, "-");
+                TEXT(COL_GROUP, "-");
         TEXT(COL_CONTEXT, context_to_string(a->context));
         TEXT(COL_DRIVER, dash_if_empty(e->driver));
         TEXT(COL_OVERRIDE, e->driver_override_read ? dash_if_empty(e->driver_override) : "?");
         TEXT(COL_VERDICT, virtio ? verdict_to_string(a->verdict) : "-");
         TEXT(COL_DECISION, decision_to_string(a->decision));
-#undef CELL
 #undef TEXT
 }
 
@@ -211,6 +230,10 @@ int verb_list(Ctl *c, bool json, bool all)
                 c->probe_cache = probe_cache_free(c->probe_cache);
                 return CTL_EXIT_FAILURE;
         }
+
+        /* One look at the daemon's records for the whole listing; without it, each function whose features were
+         * not negotiated would look for its own. */
+        (void) probe_cache_snapshot_records(c->probe_cache, c->root);
 
         daemon_r = daemon_state_read(c->root, &daemon_state);
 

@@ -12,11 +12,11 @@
 #include "core/features.h"
 #include "core/virtio-caps.h"
 #include "core/virtio-ids.h"
-#include "probe/pci-config.h"
 #include "probe/probe.h"
 #include "probe/record.h"
 #include "probe/sysfs.h"
 #include "shared/macro.h"
+#include "shared/strv.h"
 
 #if HAVE_DEVICETREE
 #include "probe/devicetree.h"
@@ -34,7 +34,9 @@ _printf_(3, 4) static void say(char *buf, size_t size, const char *fmt, ...)
 struct ProbeCache {
         char *root;             /* the root what follows is about; NULL: nothing known yet */
         int devicetree;         /* -1: not looked at; 0: none of the device-tree sources exists; 1: one does */
-        PciConfigAccess *pci;   /* libpci set up for root, or NULL */
+        char **records;         /* the addresses that had a record of vfio-guardd when probe_cache_snapshot_records()
+                                 * listed them, sorted; NULL: no snapshot, every probe looks for its own record */
+        size_t n_records;
 };
 
 int probe_cache_new(ProbeCache **ret)
@@ -53,7 +55,9 @@ static void cache_reset(ProbeCache *c)
         free(c->root);
         c->root = NULL;
         c->devicetree = -1;
-        c->pci = pci_config_access_free(c->pci);
+        strv_free(c->records);
+        c->records = NULL;
+        c->n_records = 0;
 }
 
 ProbeCache *probe_cache_free(ProbeCache *c)
@@ -75,6 +79,37 @@ static ProbeCache *cache_for(ProbeCache *c, const char *root)
         cache_reset(c);
         c->root = strdup(strempty(root));
         return c->root ? c : NULL;
+}
+
+int probe_cache_snapshot_records(ProbeCache *c, const char *root)
+{
+        char **l = NULL;
+        int r;
+
+        c = cache_for(c, root);
+        if (!c)
+                return -ENOMEM;
+        strv_free(c->records);
+        c->records = NULL;
+        c->n_records = 0;
+
+        r = record_list(root, &l);
+        if (r < 0)
+                return r;
+        c->records = l;
+        c->n_records = (size_t) r;
+        return 0;
+}
+
+static int cmp_address(const void *key, const void *member)
+{
+        return strcmp(key, *(char *const *) member);
+}
+
+/* Whether the snapshot says there is no record for the address (false without a snapshot: then look). */
+static bool cache_lacks_record(const ProbeCache *c, const char *address)
+{
+        return c && c->records && !bsearch(address, c->records, c->n_records, sizeof(char *), cmp_address);
 }
 
 /* The kernel's modalias of a PCI function ("pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X"), formatted by hand:
@@ -105,9 +140,10 @@ static void format_modalias(const Evidence *e, char buf[static EVIDENCE_TEXT_MAX
         *p = 0;
 }
 
-/* The first 64 bytes of config space (readable by anyone), exactly, from the function's directory. Returns 0,
- * or -errno (-ENODATA when fewer bytes are there). */
-static int read_header(int dir_fd, uint8_t header[static PCI_CONFIG_HEADER_SIZE])
+/* The function's config space, up to size bytes, in one read relative to its directory: the IDs, the class, the
+ * revision and the capability list the transport needs. A reader without CAP_SYS_ADMIN gets the 64-byte header
+ * (the kernel cuts its reads there). Returns the count, or -errno. */
+static int read_config_at(int dir_fd, uint8_t *buf, size_t size, SysfsFds *keep)
 {
         _cleanup_close_ int fd = -1;
         ssize_t n;
@@ -116,11 +152,12 @@ static int read_header(int dir_fd, uint8_t header[static PCI_CONFIG_HEADER_SIZE]
         if (fd < 0)
                 return negative_errno();
         do
-                n = pread(fd, header, PCI_CONFIG_HEADER_SIZE, 0);
+                n = pread(fd, buf, size, 0);
         while (n < 0 && errno == EINTR);
         if (n < 0)
                 return negative_errno();
-        return n == PCI_CONFIG_HEADER_SIZE ? 0 : -ENODATA;
+        sysfs_fds_add(keep, TAKE_FD(fd));
+        return (int) n;
 }
 
 static void set_id(Evidence *e, size_t offset, size_t width, uint32_t v)
@@ -137,12 +174,26 @@ static void set_id(Evidence *e, size_t offset, size_t width, uint32_t v)
         }
 }
 
-/* IDs, class and revision. For a virtio function they come from one read of the config header when it agrees
- * with the vendor and device attributes, instead of four more attribute files: the kernel fills those
- * attributes from the same header bytes (type 0 header) and has no quirk that rewrites them for virtio. The
- * header is handed back (*ret_have_header) for the capability walk. Anything else reads the attributes. */
-static int read_ids(int dir_fd, Evidence *e, uint8_t header[static PCI_CONFIG_HEADER_SIZE],
-                    bool *ret_have_header)
+/* What read_ids() found in config space, for the transport. */
+typedef struct ConfigBytes {
+        uint8_t bytes[PCI_CONFIG_SPACE_SIZE];
+        int size;               /* bytes read, or -errno when config could not be read */
+        bool ids_differ;        /* readable, but its IDs are not those of the vendor and device attributes */
+} ConfigBytes;
+
+static uint16_t le16(const uint8_t *p)
+{
+        return (uint16_t) (p[0] | p[1] << 8);
+}
+
+/* IDs, class and revision. Config space is read first, as lspci does: when its header is a type 0 header with
+ * a virtio vendor and device ID, everything comes from there, and none of the six attribute files is opened —
+ * the kernel fills those attributes from the same header bytes when it enumerates the function, and has no
+ * quirk that rewrites them for virtio. Anything else (config absent, unreadable, shorter than a header, a
+ * bridge, another vendor) reads the attribute files, which must then be well-formed: vendor and device are
+ * required, the rest only describes. When the attributes name a virtio function whose readable config says
+ * otherwise, the config bytes belong to no function we can trust (cfg->ids_differ): the transport says so. */
+static int read_ids(int dir_fd, Evidence *e, ConfigBytes *cfg, SysfsFds *keep)
 {
         static const struct {
                 const char *name;
@@ -158,25 +209,27 @@ static int read_ids(int dir_fd, Evidence *e, uint8_t header[static PCI_CONFIG_HE
                 { "class", 0xffffff, offsetof(Evidence, class_code), 4, false },
                 { "revision", 0xff, offsetof(Evidence, revision), 1, false },
         };
-        bool have_header = false, from_header = false;
+        const uint8_t *h = cfg->bytes;
         uint32_t v;
         int r;
 
-        for (size_t i = 0; i < ELEMENTSOF(attrs); i++) {
-                if (i == 2 && virtio_pci_is_virtio(e->vendor, e->device)) {
-                        have_header = read_header(dir_fd, header) >= 0;
-                        from_header = have_header && (header[0x0e] & 0x7f) == 0 &&
-                                      (header[0] | header[1] << 8) == e->vendor &&
-                                      (header[2] | header[3] << 8) == e->device;
-                        if (from_header) {
-                                e->revision = header[0x08];
-                                e->class_code = (uint32_t) header[0x0b] << 16 | header[0x0a] << 8 | header[0x09];
-                                e->subsys_vendor = (uint16_t) (header[0x2c] | header[0x2d] << 8);
-                                e->subsys_device = (uint16_t) (header[0x2e] | header[0x2f] << 8);
-                                break;
-                        }
-                }
+        cfg->size = read_config_at(dir_fd, cfg->bytes, sizeof cfg->bytes, keep);
+        cfg->ids_differ = false;
 
+        if (cfg->size >= PCI_CONFIG_HEADER_SIZE && (h[0x0e] & 0x7f) == 0 &&
+            virtio_pci_is_virtio(le16(h), le16(h + 2))) {
+                e->vendor = le16(h);
+                e->device = le16(h + 2);
+                e->revision = h[0x08];
+                e->class_code = (uint32_t) h[0x0b] << 16 | h[0x0a] << 8 | h[0x09];
+                e->subsys_vendor = le16(h + 0x2c);
+                e->subsys_device = le16(h + 0x2e);
+                /* The kernel prints modalias from these very fields: the file would say nothing new. */
+                format_modalias(e, e->modalias);
+                return 0;
+        }
+
+        for (size_t i = 0; i < ELEMENTSOF(attrs); i++) {
                 r = sysfs_read_hex_at(dir_fd, attrs[i].name, attrs[i].max, &v);
                 if (r < 0) {
                         /* Without vendor and device nothing can be said; the rest only describes. */
@@ -187,16 +240,17 @@ static int read_ids(int dir_fd, Evidence *e, uint8_t header[static PCI_CONFIG_HE
                 set_id(e, attrs[i].offset, attrs[i].width, v);
         }
 
-        /* The kernel prints modalias from the very fields just taken from the header: with them in hand the
-         * file says nothing new. Otherwise the file, and its format when a tree lacks it, so that Allow=/Deny=
-         * globs work. */
-        if (from_header || sysfs_read_line_at(dir_fd, "modalias", e->modalias, sizeof e->modalias) < 0)
+        if (cfg->size >= PCI_CONFIG_HEADER_SIZE &&
+            (le16(h) != e->vendor || le16(h + 2) != e->device || (h[0x0e] & 0x7f) != 0))
+                cfg->ids_differ = true;
+
+        /* Its format when a tree lacks the file, so that Allow=/Deny= globs work. */
+        if (sysfs_read_line_at(dir_fd, "modalias", e->modalias, sizeof e->modalias) < 0)
                 format_modalias(e, e->modalias);
-        *ret_have_header = have_header;
         return 0;
 }
 
-static void read_driver(const ProbeOptions *o, int dir_fd, Evidence *e)
+static void read_driver(const ProbeOptions *o, int dir_fd, Evidence *e, SysfsFds *keep)
 {
         if (sysfs_read_link_basename_at(dir_fd, "driver", e->driver, sizeof e->driver) < 0)
                 e->driver[0] = 0;
@@ -208,7 +262,8 @@ static void read_driver(const ProbeOptions *o, int dir_fd, Evidence *e)
                 return;
         if (o->use_records && !e->driver[0] && record_is_unbinding(o->root, e->address))
                 return;
-        if (sysfs_read_line_at(dir_fd, "driver_override", e->driver_override, sizeof e->driver_override) < 0) {
+        if (sysfs_read_line_keep_at(dir_fd, "driver_override", e->driver_override, sizeof e->driver_override,
+                                    keep) < 0) {
                 e->driver_override[0] = 0;
                 return;
         }
@@ -218,59 +273,32 @@ static void read_driver(const ProbeOptions *o, int dir_fd, Evidence *e)
         e->driver_override_read = true;
 }
 
-/* Config space through libpci: the cached access when there is a cache, else one set up for this read. */
-static int read_config(ProbeCache *cache, const char *root, const char *a, const uint8_t *header, uint8_t *buf,
-                       size_t size, size_t *ret_size)
+static void read_transport(const ConfigBytes *cfg, Evidence *e)
 {
-        PciConfigAccess *acc = NULL;
-        int r;
-
-        if (!cache) {
-                if (!header)
-                        return pci_config_read(root, a, buf, size, ret_size);
-                r = pci_config_access_new(root, &acc);
-                if (r < 0)
-                        return r;
-                r = pci_config_read_with(acc, a, header, buf, size, ret_size);
-                pci_config_access_free(acc);
-                return r;
-        }
-
-        if (!cache->pci) {
-                r = pci_config_access_new(root, &cache->pci);
-                if (r < 0)
-                        return r;
-        }
-        r = pci_config_read_with(cache->pci, a, header, buf, size, ret_size);
-        if (r == -EIO)
-                /* libpci gave up on it: set up afresh next time. */
-                cache->pci = pci_config_access_free(cache->pci);
-        return r;
-}
-
-static void read_transport(ProbeCache *cache, const char *root, const char *a, const uint8_t *header,
-                           Evidence *e)
-{
-        uint8_t config[PCI_CONFIG_SPACE_SIZE];
         VirtioCaps caps;
-        size_t n;
-        int r;
 
         if (virtio_pci_is_modern_id(e->vendor, e->device)) {
                 e->transport = TRANSPORT_MODERN;
                 return;
         }
 
-        r = read_config(cache, root, a, header, config, sizeof config, &n);
-        if (r < 0) {
-                e->transport = TRANSPORT_UNKNOWN;
+        e->transport = TRANSPORT_UNKNOWN;
+        if (cfg->size < 0) {
                 say(e->transport_problem, sizeof e->transport_problem, "config space unreadable: %s",
-                    strerror(-r));
+                    strerror(-cfg->size));
                 return;
         }
-        if (virtio_caps_parse(config, n, &caps) < 0) {
-                e->transport = TRANSPORT_UNKNOWN;
-                say(e->transport_problem, sizeof e->transport_problem, "config space too short (%zu bytes)", n);
+        if (cfg->ids_differ) {
+                say(e->transport_problem, sizeof e->transport_problem,
+                    "config space is not that of %04x:%04x (its header says %04x:%04x, type %u)", e->vendor,
+                    e->device, le16(cfg->bytes), le16(cfg->bytes + 2), cfg->bytes[0x0e] & 0x7fu);
+                return;
+        }
+        /* Whole 64-byte steps, as libpci's reader (pci-config.c) counts what it could read. */
+        if (virtio_caps_parse(cfg->bytes, (size_t) cfg->size / PCI_CONFIG_HEADER_SIZE * PCI_CONFIG_HEADER_SIZE,
+                              &caps) < 0) {
+                say(e->transport_problem, sizeof e->transport_problem, "config space too short (%d bytes)",
+                    cfg->size);
                 return;
         }
         e->transport = virtio_caps_transport(e->vendor, e->device, &caps, e->transport_problem,
@@ -280,7 +308,8 @@ static void read_transport(ProbeCache *cache, const char *root, const char *a, c
 }
 
 /* The negotiated word from virtioN/features. Returns 0 with the word, or -errno with why in problem. */
-static int read_negotiated(int dir_fd, const Evidence *e, uint64_t *ret, char *problem, size_t problem_size)
+static int read_negotiated(int dir_fd, const Evidence *e, uint64_t *ret, char *problem, size_t problem_size,
+                           SysfsFds *keep)
 {
         char child[64], path[64 + STRLEN("/features")], buf[VIRTIO_FEATURES_MAX_CHARS + 2], why[128];
         int r;
@@ -301,7 +330,7 @@ static int read_negotiated(int dir_fd, const Evidence *e, uint64_t *ret, char *p
         }
 
         strcpy(stpcpy(path, child), "/features"); /* child is shorter than 64 */
-        r = sysfs_read_all_at(dir_fd, path, buf, sizeof buf);
+        r = sysfs_read_all_keep_at(dir_fd, path, buf, sizeof buf, keep);
         if (r == -EFBIG) {
                 say(problem, problem_size, "%s/features longer than %d characters", child, VIRTIO_FEATURES_MAX_CHARS);
                 return -EINVAL;
@@ -322,10 +351,10 @@ static int read_negotiated(int dir_fd, const Evidence *e, uint64_t *ret, char *p
 }
 
 /* The daemon's record: usable only if it is about the same device (an address can be reused after hotplug). */
-static int read_recorded(const char *root, const char *a, const Evidence *e, Record *ret, char *problem,
-                         size_t problem_size)
+static int read_recorded(const ProbeCache *cache, const char *root, const char *a, const Evidence *e, Record *ret,
+                         char *problem, size_t problem_size)
 {
-        int r = record_read(root, a, ret);
+        int r = cache_lacks_record(cache, a) ? -ENOENT : record_read(root, a, ret);
 
         if (r == -ENOENT) {
                 say(problem, problem_size,
@@ -349,7 +378,8 @@ static int read_recorded(const char *root, const char *a, const Evidence *e, Rec
         return 0;
 }
 
-static void read_features(const ProbeOptions *o, const char *a, int dir_fd, Evidence *e)
+static void read_features(const ProbeOptions *o, const ProbeCache *cache, const char *a, int dir_fd, Evidence *e,
+                          SysfsFds *keep)
 {
         char neg_problem[EVIDENCE_TEXT_MAX] = "", rec_problem[EVIDENCE_TEXT_MAX] = "";
         bool have_negotiated;
@@ -358,7 +388,7 @@ static void read_features(const ProbeOptions *o, const char *a, int dir_fd, Evid
         int r;
 
         /* Legacy-only decides without a word; its string (never VERSION_1) is still shown when present. */
-        have_negotiated = read_negotiated(dir_fd, e, &word, neg_problem, sizeof neg_problem) >= 0;
+        have_negotiated = read_negotiated(dir_fd, e, &word, neg_problem, sizeof neg_problem, keep) >= 0;
 
         if (have_negotiated && (word >> VIRTIO_F_VERSION_1 & 1)) {
                 e->feature_source = FEATURE_SOURCE_NEGOTIATED;
@@ -369,7 +399,7 @@ static void read_features(const ProbeOptions *o, const char *a, int dir_fd, Evid
         /* No usable negotiated string: an offered word recorded by the daemon says more than a string of a
          * device that no driver has negotiated with. */
         if (o->use_records) {
-                r = read_recorded(o->root, a, e, &rec, rec_problem, sizeof rec_problem);
+                r = read_recorded(cache, o->root, a, e, &rec, rec_problem, sizeof rec_problem);
                 if (r >= 0 && (!have_negotiated || rec.feature_source != FEATURE_SOURCE_NEGOTIATED ||
                                (rec.features >> VIRTIO_F_VERSION_1 & 1))) {
                         e->feature_source = rec.feature_source;
@@ -420,11 +450,12 @@ static bool devicetree_absent(const char *root)
 int probe_function(const ProbeOptions *o, const char *address, Evidence *ret)
 {
         static const ProbeOptions defaults = {};
-        _cleanup_close_ int fd = -1;
-        uint8_t header[PCI_CONFIG_HEADER_SIZE];
+        /* The function's directory and the attributes read through it, closed together on return. */
+        _cleanup_(sysfs_fds_close) SysfsFds fds = {};
+        int fd;
         char a[PCI_ADDRESS_MAX];
         ProbeCache *cache;
-        bool have_header;
+        ConfigBytes cfg;
         Evidence e;
         int r;
 
@@ -438,18 +469,21 @@ int probe_function(const ProbeOptions *o, const char *address, Evidence *ret)
         fd = sysfs_open_function(o->root, a);
         if (fd < 0)
                 return fd;
+        sysfs_fds_add(&fds, fd);
 
         cache = cache_for(o->cache, o->root);
 
-        evidence_init(&e, a);
+        /* The address is normalised, so it fits: copied without evidence_init()'s snprintf(). */
+        evidence_init(&e, NULL);
+        memcpy(e.address, a, sizeof a);
 
-        r = read_ids(fd, &e, header, &have_header);
+        r = read_ids(fd, &e, &cfg, &fds);
         if (r < 0)
                 return r;
 
-        read_driver(o, fd, &e);
+        read_driver(o, fd, &e, &fds);
 
-        r = sysfs_read_iommu_group_at(o->root, fd, &e);
+        r = sysfs_read_iommu_group_keep_at(o->root, fd, &e, &fds);
         if (r < 0) {
                 /* A link that cannot be understood still means the function sits behind an IOMMU. */
                 e.group_kind = IOMMU_GROUP_REAL;
@@ -458,8 +492,8 @@ int probe_function(const ProbeOptions *o, const char *address, Evidence *ret)
 
         if (virtio_pci_is_virtio(e.vendor, e.device)) {
                 e.virtio_type = virtio_pci_device_type(e.device, e.subsys_device);
-                read_transport(cache, o->root, a, have_header ? header : NULL, &e);
-                read_features(o, a, fd, &e);
+                read_transport(&cfg, &e);
+                read_features(o, cache, a, fd, &e, &fds);
         }
 
 #if HAVE_DEVICETREE

@@ -13,8 +13,9 @@
 #include "core/evidence.h"
 
 /* What successive probe_function() calls of one process can share: whether the root has a device tree at all,
- * and libpci set up once. Tied to one root at a time (a call with another root empties it). Meant for a
- * listing or an enumeration; one thread at a time. */
+ * and, when asked for (probe_cache_snapshot_records()), which functions have a record of vfio-guardd. Tied to
+ * one root at a time (a call with another root empties it). Meant for a listing or an enumeration; one thread
+ * at a time. */
 typedef struct ProbeCache ProbeCache;
 
 typedef struct ProbeOptions {
@@ -29,6 +30,11 @@ typedef struct ProbeOptions {
 /* Returns 0 or -ENOMEM. */
 int probe_cache_new(ProbeCache **ret);
 ProbeCache *probe_cache_free(ProbeCache *c);
+/* List ROOT/run/vfio-guard/functions once: later probes through c open a record only for a function that had
+ * one then (a listing of N functions looks up one directory instead of N files). For a listing that is over in
+ * moments, never for a long-lived cache (vfio-guardd writes records as it goes). Returns 0 (also without any
+ * record), or -errno and no snapshot (then every probe looks for its own record, as without one). */
+int probe_cache_snapshot_records(ProbeCache *c, const char *root);
 
 /*
  * Normalise a PCI address: "00:03.0" → "0000:00:03.0", hex digits lower-case.

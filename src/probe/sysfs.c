@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "probe/probe.h"
 #include "probe/sysfs.h"
@@ -131,7 +132,33 @@ int sysfs_open_function(const char *root, const char *address)
         return fd;
 }
 
-int sysfs_read_all_at(int dir_fd, const char *name, char *buf, size_t size)
+void sysfs_fds_add(SysfsFds *f, int fd)
+{
+        if (f && f->n < ELEMENTSOF(f->fd))
+                f->fd[f->n++] = fd;
+        else
+                (void) close(fd);
+}
+
+void sysfs_fds_close(SysfsFds *f)
+{
+        int lo = INT_MAX, hi = -1;
+
+        for (size_t i = 0; i < f->n; i++) {
+                lo = f->fd[i] < lo ? f->fd[i] : lo;
+                hi = f->fd[i] > hi ? f->fd[i] : hi;
+        }
+        /* n distinct descriptors spanning exactly n numbers: every number in between is one of ours. */
+        if (f->n > 1 && (size_t) (hi - lo) + 1 == f->n && close_range((unsigned) lo, (unsigned) hi, 0) >= 0) {
+                f->n = 0;
+                return;
+        }
+        for (size_t i = 0; i < f->n; i++)
+                (void) close(f->fd[i]);
+        f->n = 0;
+}
+
+int sysfs_read_all_keep_at(int dir_fd, const char *name, char *buf, size_t size, SysfsFds *keep)
 {
         _cleanup_close_ int fd = -1;
         size_t n = 0;
@@ -162,7 +189,13 @@ int sysfs_read_all_at(int dir_fd, const char *name, char *buf, size_t size)
                         break;
         }
         buf[n] = 0;
+        sysfs_fds_add(keep, TAKE_FD(fd));
         return (int) n;
+}
+
+int sysfs_read_all_at(int dir_fd, const char *name, char *buf, size_t size)
+{
+        return sysfs_read_all_keep_at(dir_fd, name, buf, size, NULL);
 }
 
 int sysfs_read_all(const char *path, char *buf, size_t size)
@@ -170,13 +203,13 @@ int sysfs_read_all(const char *path, char *buf, size_t size)
         return sysfs_read_all_at(AT_FDCWD, path, buf, size);
 }
 
-int sysfs_read_line_at(int dir_fd, const char *name, char *buf, size_t size)
+int sysfs_read_line_keep_at(int dir_fd, const char *name, char *buf, size_t size, SysfsFds *keep)
 {
         char tmp[4096];
         size_t n;
         int r;
 
-        r = sysfs_read_all_at(dir_fd, name, tmp, sizeof tmp);
+        r = sysfs_read_all_keep_at(dir_fd, name, tmp, sizeof tmp, keep);
         if (r < 0)
                 return r;
         n = strcspn(tmp, "\n");
@@ -185,6 +218,11 @@ int sysfs_read_line_at(int dir_fd, const char *name, char *buf, size_t size)
         memcpy(buf, tmp, n);
         buf[n] = 0;
         return (int) n;
+}
+
+int sysfs_read_line_at(int dir_fd, const char *name, char *buf, size_t size)
+{
+        return sysfs_read_line_keep_at(dir_fd, name, buf, size, NULL);
 }
 
 int sysfs_read_line(const char *path, char *buf, size_t size)
@@ -287,7 +325,23 @@ int sysfs_virtio_child_at(int dir_fd, char *buf, size_t size)
         return n < 0 ? negative_errno() : -ENOENT;
 }
 
+/* The types the kernel shows for a group with a default domain (iommu_group_show_type()). */
+static bool is_domain_type(const char *type)
+{
+        static const char *const types[] = { "DMA", "DMA-FQ", "identity", "blocked", "unmanaged" };
+
+        for (size_t i = 0; i < ELEMENTSOF(types); i++)
+                if (streq(type, types[i]))
+                        return true;
+        return false;
+}
+
 int sysfs_read_iommu_group_at(const char *root, int dir_fd, Evidence *e)
+{
+        return sysfs_read_iommu_group_keep_at(root, dir_fd, e, NULL);
+}
+
+int sysfs_read_iommu_group_keep_at(const char *root, int dir_fd, Evidence *e, SysfsFds *keep)
 {
         char path[PATH_MAX], group[32], name[64], number[24], *end;
         unsigned long n;
@@ -324,10 +378,15 @@ int sysfs_read_iommu_group_at(const char *root, int dir_fd, Evidence *e)
 
         if (path_join(path, sizeof path,
                       (const char *const[]) { strempty(root), "/sys/kernel/iommu_groups/", number, "/type" }, 4) < 0 ||
-            sysfs_read_line(path, e->group_type, sizeof e->group_type) < 0)
+            sysfs_read_line_keep_at(AT_FDCWD, path, e->group_type, sizeof e->group_type, keep) < 0)
                 e->group_type[0] = 0; /* older kernels have no type; the group still counts */
 
-        /* vfio names its no-IOMMU groups; no other group has this name. */
+        /* vfio names its no-IOMMU groups; no other group has this name. Such a group has no default domain, so
+         * its type reads "unknown": a group whose type names a domain is an IOMMU's, and its name is not read
+         * (one lookup less per function in a listing). Whatever a tree says, this can only make a group count
+         * as an IOMMU's, never the other way round. */
+        if (is_domain_type(e->group_type))
+                return 0;
         if (path_join(path, sizeof path,
                       (const char *const[]) { strempty(root), "/sys/kernel/iommu_groups/", number, "/name" }, 4) >= 0 &&
             sysfs_read_line(path, name, sizeof name) >= 0 && streq(name, "vfio-noiommu"))
@@ -340,8 +399,8 @@ int sysfs_list_addresses(const char *dir, const char *except, char ***ret)
 {
         _cleanup_strv_free_ char **l = NULL;
         _cleanup_closedir_ DIR *d = NULL;
+        size_t n = 0, allocated = 0;
         struct dirent *de;
-        int r;
 
         d = opendir(dir);
         if (!d)
@@ -357,9 +416,20 @@ int sysfs_list_addresses(const char *dir, const char *except, char ***ret)
                         continue;
                 if (except && streq(a, except))
                         continue;
-                r = strv_extend(&l, a);
-                if (r < 0)
-                        return r;
+                /* Grown by doubling: strv_extend() walks the list each time, which adds up over hundreds. */
+                if (n + 1 >= allocated) {
+                        size_t m = allocated ? allocated * 2 : 32;
+                        char **nl = realloc(l, m * sizeof(char *));
+                        if (!nl)
+                                return -ENOMEM;
+                        l = nl;
+                        allocated = m;
+                        l[n] = NULL;
+                }
+                l[n] = strdup(a);
+                if (!l[n])
+                        return -ENOMEM;
+                l[++n] = NULL;
         }
         if (errno > 0)
                 return -errno;
@@ -370,9 +440,8 @@ int sysfs_list_addresses(const char *dir, const char *except, char ***ret)
                         return -ENOMEM;
         }
         strv_sort(l);
-        r = (int) strv_length(l);
         *ret = TAKE_PTR(l);
-        return r;
+        return (int) n;
 }
 
 int probe_list_functions(const char *root, char ***ret)

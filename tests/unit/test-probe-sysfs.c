@@ -17,6 +17,7 @@
 #include "core/config.h"
 #include "core/verdict.h"
 #include "probe/probe.h"
+#include "probe/record.h"
 #include "shared/macro.h"
 #include "shared/strv.h"
 
@@ -408,24 +409,148 @@ static void write_file(const char *path, const char *text)
         close(fd);
 }
 
+/* A listing takes one snapshot of the records (probe_cache_snapshot_records()): probes through it look for a
+ * record only where the snapshot had one, and see the same as probes without it until a record appears later. */
+START_TEST(test_records_snapshot)
+{
+        const char *root = root_of("probe-records");
+        ProbeOptions o = { .root = root, .use_records = true };
+        _cleanup_strv_free_ char **addresses = NULL;
+        ProbeCache *cache = NULL;
+        Evidence with, without;
+        Record rec = {
+                .address = "0000:00:06.0",
+                .verdict = VERDICT_TRANSLATED,
+                .decision = DECISION_ALLOW,
+                .feature_source = FEATURE_SOURCE_OFFERED_BAR,
+                .features = UINT64_C(0x0000010330000000),
+                .transport = TRANSPORT_TRANSITIONAL,
+                .vendor = 0x1af4,
+                .device = 0x1005,
+        };
+        int n;
+
+        ck_assert_int_eq(probe_cache_new(&cache), 0);
+        ck_assert_int_eq(probe_cache_snapshot_records(cache, root), 0);
+        n = probe_list_functions(root, &addresses);
+        ck_assert_int_gt(n, 5);
+        for (char **a = addresses; *a; a++) {
+                o.cache = cache;
+                ck_assert_int_eq(probe_function(&o, *a, &with), 0);
+                o.cache = NULL;
+                ck_assert_int_eq(probe_function(&o, *a, &without), 0);
+                ck_assert_msg(memcmp(&with, &without, sizeof with) == 0, "%s differs with the snapshot", *a);
+        }
+
+        /* A private copy of the tree for what follows: the record of 00:06.0 replaced after the snapshot. */
+        root = root_of("damaged");
+        o.root = root;
+        ck_assert_int_eq(probe_cache_snapshot_records(cache, root), 0);
+        ck_assert_int_eq(record_write(root, &rec), 0);
+        o.cache = cache;
+        ck_assert_int_eq(probe_function(&o, "0000:00:06.0", &with), 0);
+        ck_assert(!with.feature_recorded);
+        ck_assert_int_eq(with.feature_source, FEATURE_SOURCE_NEGOTIATED);
+        ck_assert_int_eq(probe_cache_snapshot_records(cache, root), 0);
+        ck_assert_int_eq(probe_function(&o, "0000:00:06.0", &with), 0);
+        ck_assert(with.feature_recorded);
+        ck_assert_int_eq(with.feature_source, FEATURE_SOURCE_OFFERED_BAR);
+        ck_assert_int_eq(record_remove(root, "0000:00:06.0"), 0);
+        probe_cache_free(cache);
+}
+END_TEST
+
+static void write_bytes(const char *path, const void *bytes, size_t n)
+{
+        int fd = open(path, O_WRONLY | O_TRUNC | O_CREAT, 0644);
+
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(write(fd, bytes, n), (ssize_t) n);
+        close(fd);
+}
+
+/* Exactly n bytes of a file. */
+static void read_file(const char *path, void *buf, size_t n)
+{
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(read(fd, buf, n), (ssize_t) n);
+        close(fd);
+}
+
 /* Damage a private copy of a tree: each test runs in its own process (check forks), but the tree is shared, so
  * these tests rebuild a scenario of their own. */
 START_TEST(test_malformed_attributes)
 {
         ProbeOptions o = { .root = root_of("damaged") };
+        uint8_t config[256], other[256];
         char path[PATH_MAX + 64];
         Evidence e;
 
         /* The scenario is built by main() under the name "damaged" from probe-q35-iommu. */
+
+        /* Config space that is not a virtio type 0 header (the e1000e at 00:02.0): the IDs come from the
+         * attribute files, and vendor and device must be well-formed. */
+        snprintf(path, sizeof path, "%s/sys/bus/pci/devices/0000:00:02.0/vendor", o.root);
+        write_file(path, "not hex\n");
+        ck_assert_int_eq(probe_function(&o, "0000:00:02.0", &e), -EINVAL);
+        write_file(path, "0x18086\n"); /* more than 16 bits */
+        ck_assert_int_eq(probe_function(&o, "0000:00:02.0", &e), -EINVAL);
+        write_file(path, "");
+        ck_assert_int_eq(probe_function(&o, "0000:00:02.0", &e), -EINVAL);
+        ck_assert_int_eq(unlink(path), 0);
+        ck_assert_int_eq(probe_function(&o, "0000:00:02.0", &e), -EIO);
+
+        /* A virtio function whose config space cannot be read: the attributes again, with the same checks. */
+        snprintf(path, sizeof path, "%s/sys/bus/pci/devices/0000:00:0b.0/config", o.root);
+        read_file(path, config, sizeof config); /* kept for below */
+        ck_assert_int_eq(unlink(path), 0);
+        snprintf(path, sizeof path, "%s/sys/bus/pci/devices/0000:00:0b.0/device", o.root);
+        write_file(path, "0x1000 trailing\n");
+        ck_assert_int_eq(probe_function(&o, "0000:00:0b.0", &e), -EINVAL);
+        write_file(path, "0x1000\n");
+        ck_assert_int_eq(probe_function(&o, "0000:00:0b.0", &e), 0);
+        ck_assert_uint_eq(e.vendor, 0x1af4);
+        ck_assert_uint_eq(e.device, 0x1000);
+        ck_assert_int_eq(e.transport, TRANSPORT_UNKNOWN);
+        ASSERT_CONTAINS(e.transport_problem, "config space unreadable");
+
+        /* The attributes say virtio, config space holds another device's header: its capabilities are not this
+         * function's, so the transport stays unknown and says why. Then a virtio header of type 1 (a bridge):
+         * not the header of a virtio function either. */
+        snprintf(path, sizeof path, "%s/sys/bus/pci/devices/0000:00:02.0/config", o.root);
+        read_file(path, other, sizeof other);
+        snprintf(path, sizeof path, "%s/sys/bus/pci/devices/0000:00:0b.0/config", o.root);
+        write_bytes(path, other, sizeof other);
+        ck_assert_int_eq(probe_function(&o, "0000:00:0b.0", &e), 0);
+        ck_assert_uint_eq(e.device, 0x1000);
+        ck_assert_int_eq(e.transport, TRANSPORT_UNKNOWN);
+        ASSERT_CONTAINS(e.transport_problem, "config space is not that of 1af4:1000 (its header says 8086:10d3");
+        config[0x0e] = 0x01;
+        write_bytes(path, config, sizeof config);
+        ck_assert_int_eq(probe_function(&o, "0000:00:0b.0", &e), 0);
+        ck_assert_int_eq(e.transport, TRANSPORT_UNKNOWN);
+        ASSERT_CONTAINS(e.transport_problem, "(its header says 1af4:1000, type 1)");
+        /* ... and the attributes were what it read: damaged, they fail the probe. */
+        snprintf(path, sizeof path, "%s/sys/bus/pci/devices/0000:00:0b.0/vendor", o.root);
+        write_file(path, "0xzz\n");
+        ck_assert_int_eq(probe_function(&o, "0000:00:0b.0", &e), -EINVAL);
+
+        /* A readable virtio type 0 header is the source of the IDs, class, revision and subsystem IDs: the
+         * attribute files are copies of the same bytes, and are not opened (as lspci reads config space). */
         snprintf(path, sizeof path, "%s/sys/bus/pci/devices/0000:00:03.0/vendor", o.root);
         write_file(path, "not hex\n");
-        ck_assert_int_eq(probe_function(&o, "0000:00:03.0", &e), -EINVAL);
-        write_file(path, "0x11af4\n"); /* more than 16 bits */
-        ck_assert_int_eq(probe_function(&o, "0000:00:03.0", &e), -EINVAL);
-        write_file(path, "");
-        ck_assert_int_eq(probe_function(&o, "0000:00:03.0", &e), -EINVAL);
-        ck_assert_int_eq(unlink(path), 0);
-        ck_assert_int_eq(probe_function(&o, "0000:00:03.0", &e), -EIO);
+        snprintf(path, sizeof path, "%s/sys/bus/pci/devices/0000:00:03.0/class", o.root);
+        write_file(path, "0xffffff\n");
+        ck_assert_int_eq(probe_function(&o, "0000:00:03.0", &e), 0);
+        ck_assert_uint_eq(e.vendor, 0x1af4);
+        ck_assert_uint_eq(e.device, 0x1000);
+        ck_assert_uint_eq(e.class_code, 0x020000);
+        ck_assert_uint_eq(e.subsys_vendor, 0x1af4);
+        ck_assert_uint_eq(e.subsys_device, 0x0001);
+        ck_assert_str_eq(e.modalias, "pci:v00001AF4d00001000sv00001AF4sd00000001bc02sc00i00");
+        ck_assert_int_eq(e.transport, TRANSPORT_TRANSITIONAL);
 
         /* Config space gone: transport unknown with the reason, everything else still there. */
         snprintf(path, sizeof path, "%s/sys/bus/pci/devices/0000:00:06.0/config", o.root);
@@ -435,12 +560,28 @@ START_TEST(test_malformed_attributes)
         ASSERT_CONTAINS(e.transport_problem, "config space unreadable");
         ck_assert_int_eq(e.group_number, 6);
 
-        /* Shorter than a header. */
+        /* Shorter than a header: the IDs from the attributes, the transport unknown. */
         snprintf(path, sizeof path, "%s/sys/bus/pci/devices/0000:00:05.0/config", o.root);
         write_file(path, "short");
         ck_assert_int_eq(probe_function(&o, "0000:00:05.0", &e), 0);
+        ck_assert_uint_eq(e.device, 0x1000);
         ck_assert_int_eq(e.transport, TRANSPORT_UNKNOWN);
-        ck_assert_str_ne(e.transport_problem, "");
+        ASSERT_CONTAINS(e.transport_problem, "config space too short (5 bytes)");
+
+        /* A group whose type names a default domain is an IOMMU's, whatever its name says: vfio's no-IOMMU
+         * groups have no domain (type "unknown"). Taken the other way round, a tree could loosen the policy. */
+        snprintf(path, sizeof path, "%s/sys/kernel/iommu_groups/4/name", o.root);
+        write_file(path, "vfio-noiommu\n");
+        ck_assert_int_eq(probe_function(&o, "0000:00:04.0", &e), 0);
+        ck_assert_int_eq(e.group_kind, IOMMU_GROUP_REAL);
+        ck_assert_str_eq(e.group_type, "DMA");
+        snprintf(path, sizeof path, "%s/sys/kernel/iommu_groups/4/type", o.root);
+        write_file(path, "unknown\n");
+        ck_assert_int_eq(probe_function(&o, "0000:00:04.0", &e), 0);
+        ck_assert_int_eq(e.group_kind, IOMMU_GROUP_NOIOMMU);
+        ck_assert_int_eq(unlink(path), 0); /* no type at all (old kernels): the name decides */
+        ck_assert_int_eq(probe_function(&o, "0000:00:04.0", &e), 0);
+        ck_assert_int_eq(e.group_kind, IOMMU_GROUP_NOIOMMU);
 
         /* An iommu_group link that is not a number: still behind an IOMMU (fail safe). */
         snprintf(path, sizeof path, "%s/sys/bus/pci/devices/0000:00:04.0/iommu_group", o.root);
@@ -572,6 +713,7 @@ int main(void)
         tcase_add_test(tc, test_vfio_noiommu_group);
         tcase_add_test(tc, test_truncated_config);
         tcase_add_test(tc, test_records);
+        tcase_add_test(tc, test_records_snapshot);
         tcase_add_test(tc, test_malformed_attributes);
         tcase_add_test(tc, test_features_permission_denied);
         suite_add_tcase(s, tc);
