@@ -2,6 +2,7 @@
 /* One function for the CLI: probed without touching the device, judged by assess(), named in short words. */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "core/virtio-ids.h"
 #include "ctl/ctl.h"
@@ -58,43 +59,53 @@ const char *ctl_bit33_string(const CtlFunction *f)
         }
 }
 
+/* snprintf(buf, size, "%s%s", a, b) without the cost of a format: a listing names thousands of cells. */
+static const char *concat(char *buf, size_t size, const char *a, const char *b)
+{
+        size_t la = strlen(a), lb = strlen(b);
+
+        if (size == 0)
+                return buf;
+        if (la >= size)
+                la = size - 1;
+        if (lb >= size - la)
+                lb = size - la - 1;
+        memcpy(buf, a, la);
+        memcpy(buf + la, b, lb);
+        buf[la + lb] = 0;
+        return buf;
+}
+
 const char *ctl_evidence_source(const CtlFunction *f, char *buf, size_t size)
 {
         const Evidence *e = &f->evidence;
 
         switch (f->assessment.basis) {
         case BASIS_NOT_VIRTIO:
-                snprintf(buf, size, "-");
-                break;
+                return concat(buf, size, "-", "");
         case BASIS_LEGACY_ONLY:
-                snprintf(buf, size, "transport");
-                break;
+                return concat(buf, size, "transport", "");
         case BASIS_FEATURES:
-                snprintf(buf, size, "%s%s", feature_source_to_string(e->feature_source),
-                         e->feature_recorded ? " (recorded)" : "");
-                break;
+                return concat(buf, size, feature_source_to_string(e->feature_source),
+                              e->feature_recorded ? " (recorded)" : "");
         default:
                 /* A word was there but is not evidence (not negotiated, all ones, …), or there was none. */
-                snprintf(buf, size, "none");
-                break;
+                return concat(buf, size, "none", "");
         }
-        return buf;
 }
 
 const char *ctl_type_string(const Evidence *e, char *buf, size_t size)
 {
         const char *t;
 
-        if (!virtio_pci_is_virtio(e->vendor, e->device)) {
-                snprintf(buf, size, "-");
-                return buf;
-        }
+        if (!virtio_pci_is_virtio(e->vendor, e->device))
+                return concat(buf, size, "-", "");
         t = virtio_type_to_string(e->virtio_type);
         if (t)
-                snprintf(buf, size, "%s", t);
+                concat(buf, size, t, "");
         else if (e->virtio_type > 0)
                 snprintf(buf, size, "virtio-%u", e->virtio_type);
         else
-                snprintf(buf, size, "?");
+                concat(buf, size, "?", "");
         return buf;
 }

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -266,6 +267,77 @@ static void text_string(Text *t, const char *s, size_t len)
         text_literal(t, "\"");
 }
 
+/* text_string() of what utf8_clean() makes of s, in one pass and without a copy: every string value of list --json
+ * goes through here, and the two passes were a third of its instructions. Byte for byte the same text. */
+static void text_clean_string(Text *t, const char *s)
+{
+        static const char hex[] = "0123456789abcdef";
+        /* Bytes written as they are: printable ASCII except the two that JSON escapes. */
+        static const bool plain[256] = { [0x20 ... 0x21] = true, [0x23 ... 0x5b] = true, [0x5d ... 0x7f] = true };
+        const unsigned char *p = (const unsigned char *) s;
+        size_t len = strlen(s);
+        char *o;
+
+        /* The most a byte can become is six: \u00xx (an invalid byte becomes three, U+FFFD). */
+        o = text_reserve(t, len * 6 + 2);
+        if (!o)
+                return;
+        *o++ = '"';
+        while (*p) {
+                unsigned char c = *p;
+
+                if (_likely_(plain[c])) {
+                        *o++ = (char) c;
+                        p++;
+                        continue;
+                }
+                if (c >= 0x80) {
+                        size_t n = utf8_sequence_length(p);
+
+                        if (n == 0) {
+                                memcpy(o, "\xef\xbf\xbd", 3);
+                                o += 3;
+                                p++;
+                        } else {
+                                memcpy(o, p, n);
+                                o += n;
+                                p += n;
+                        }
+                        continue;
+                }
+                *o++ = '\\';
+                switch (c) {
+                case '\b':
+                        *o++ = 'b';
+                        break;
+                case '\n':
+                        *o++ = 'n';
+                        break;
+                case '\r':
+                        *o++ = 'r';
+                        break;
+                case '\t':
+                        *o++ = 't';
+                        break;
+                case '\f':
+                        *o++ = 'f';
+                        break;
+                case '"':
+                case '\\':
+                        *o++ = (char) c;
+                        break;
+                default:
+                        memcpy(o, "u00", 3);
+                        o[3] = hex[c >> 4];
+                        o[4] = hex[c & 0xf];
+                        o += 5;
+                }
+                p++;
+        }
+        *o++ = '"';
+        t->n = (size_t) (o - t->buf);
+}
+
 static void text_int64(Text *t, int64_t v)
 {
         char b[24], *p = b + sizeof b;
@@ -420,16 +492,8 @@ static void emit_string(Emitter *e, const char *key, const char *s)
 {
         s = strempty(s);
         if (e->text) {
-                _cleanup_free_ char *allocated = NULL;
-                const char *clean;
-                size_t len;
-
-                if (utf8_clean(s, &clean, &len, &allocated) < 0) {
-                        e->text->failed = true;
-                        return;
-                }
                 emit_key(e, key);
-                text_string(e->text, clean, len);
+                text_clean_string(e->text, s);
         } else if (e->error >= 0)
                 emit_object_value(e, key, ctl_json_string(s), false);
 }

@@ -443,6 +443,21 @@ else
         n=$((n + 1))
 fi
 
+echo "# JSON strings with every byte value: list --json writes its text by hand, explain --json through json-c"
+cp -a "$Q35" "$T/bytes"
+for chunk in 0 1 2 3 4 5; do
+        # 50 bytes at a time (a driver_override is shorter than 64), every value from 1 to 255 but the newline.
+        "$PYTHON" -c 'import sys; c = int(sys.argv[1])
+open(sys.argv[2], "wb").write(bytes(x for x in range(1 + 50 * c, min(256, 51 + 50 * c)) if x != 10) + b"\n")' \
+                "$chunk" "$T/bytes/sys/bus/pci/devices/0000:00:03.0/driver_override"
+        "$CTL" --root "$T/bytes" list --json >"$T/list.json" 2>"$T/err"
+        expect_rc 0 "explain --json, bytes $((1 + 50 * chunk)) and up" "$CTL" --root "$T/bytes" explain 00:03.0 --json
+        expect_json 'len(f("0000:00:03.0")["driver_override"]) >= 5 and f("0000:00:03.0")["driver_override"] ==
+        [x for x in json.loads(open("'"$T"'/list.json", "rb").read().decode("utf-8"))["functions"]
+         if x["address"] == "0000:00:03.0"][0]["driver_override"]' \
+                "list --json: the same string, bytes $((1 + 50 * chunk)) and up"
+done
+
 echo "# read-only"
 fingerprint "$Q35" >"$T/q35.after"
 fingerprint "$FC" >"$T/fc.after"
