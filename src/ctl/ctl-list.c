@@ -234,6 +234,8 @@ int verb_list(Ctl *c, bool json, bool all)
         /* One look at the daemon's records for the whole listing; without it, each function whose features were
          * not negotiated would look for its own. */
         (void) probe_cache_snapshot_records(c->probe_cache, c->root);
+        /* And one at the virtio bus: each function's virtioN without listing the function's directory. */
+        (void) probe_cache_snapshot_virtio(c->probe_cache, c->root);
 
         daemon_r = daemon_state_read(c->root, &daemon_state);
 

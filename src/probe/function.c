@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* probe_function(): every piece of evidence about one PCI function, read without changing anything. */
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -31,12 +32,20 @@ _printf_(3, 4) static void say(char *buf, size_t size, const char *fmt, ...)
         va_end(ap);
 }
 
+typedef struct VirtioParent {
+        char address[PCI_ADDRESS_MAX];
+        char name[32];          /* "virtio7" */
+} VirtioParent;
+
 struct ProbeCache {
         char *root;             /* the root what follows is about; NULL: nothing known yet */
         int devicetree;         /* -1: not looked at; 0: none of the device-tree sources exists; 1: one does */
         char **records;         /* the addresses that had a record of vfio-guardd when probe_cache_snapshot_records()
                                  * listed them, sorted; NULL: no snapshot, every probe looks for its own record */
         size_t n_records;
+        VirtioParent *virtio;   /* the virtio devices on the bus and their PCI functions when
+                                 * probe_cache_snapshot_virtio() listed them, sorted by address; NULL: no snapshot */
+        size_t n_virtio;
 };
 
 int probe_cache_new(ProbeCache **ret)
@@ -58,6 +67,9 @@ static void cache_reset(ProbeCache *c)
         strv_free(c->records);
         c->records = NULL;
         c->n_records = 0;
+        free(c->virtio);
+        c->virtio = NULL;
+        c->n_virtio = 0;
 }
 
 ProbeCache *probe_cache_free(ProbeCache *c)
@@ -99,6 +111,105 @@ int probe_cache_snapshot_records(ProbeCache *c, const char *root)
         c->records = l;
         c->n_records = (size_t) r;
         return 0;
+}
+
+static int cmp_virtio_parent(const void *a, const void *b)
+{
+        return strcmp(((const VirtioParent *) a)->address, ((const VirtioParent *) b)->address);
+}
+
+/* ROOT/sys/bus/virtio/devices/virtioN links to …/ADDRESS/virtioN: the PCI function of each virtio device. Links
+ * to anything else (virtio-mmio, a name that is not an address) are left out. */
+static int list_virtio_parents(const char *root, VirtioParent **ret, size_t *ret_n)
+{
+        _cleanup_closedir_ DIR *d = NULL;
+        _cleanup_free_ VirtioParent *l = NULL;
+        size_t n = 0, allocated = 0;
+        char dir[PATH_MAX];
+        struct dirent *de;
+        int k;
+
+        k = snprintf(dir, sizeof dir, "%s/sys/bus/virtio/devices", strempty(root));
+        if (k < 0 || (size_t) k >= sizeof dir)
+                return -ENAMETOOLONG;
+        d = opendir(dir);
+        if (!d)
+                return errno == ENOENT ? 0 : negative_errno(); /* no virtio bus: no virtio device */
+
+        while ((errno = 0, de = readdir(d))) {
+                char target[PATH_MAX], *base, *parent;
+                ssize_t t;
+
+                if (!strneq(de->d_name, "virtio", STRLEN("virtio")) || strlen(de->d_name) >= sizeof l->name)
+                        continue;
+                t = readlinkat(dirfd(d), de->d_name, target, sizeof target - 1);
+                if (t < 0)
+                        continue;
+                target[t] = 0;
+                base = strrchr(target, '/');
+                if (!base || !streq(base + 1, de->d_name))
+                        continue;
+                *base = 0;
+                parent = strrchr(target, '/');
+                parent = parent ? parent + 1 : target;
+                if (n == allocated) {
+                        size_t m = allocated ? allocated * 2 : 64;
+                        VirtioParent *nl = realloc(l, m * sizeof *l);
+                        if (!nl)
+                                return -ENOMEM;
+                        l = nl;
+                        allocated = m;
+                }
+                if (pci_address_normalize(parent, l[n].address) < 0 || !streq(l[n].address, parent))
+                        continue;
+                strcpy(l[n].name, de->d_name);
+                n++;
+        }
+        if (errno > 0)
+                return -errno;
+
+        if (n > 0)
+                qsort(l, n, sizeof *l, cmp_virtio_parent);
+        *ret = TAKE_PTR(l);
+        *ret_n = n;
+        return 0;
+}
+
+int probe_cache_snapshot_virtio(ProbeCache *c, const char *root)
+{
+        VirtioParent *l = NULL;
+        size_t n = 0;
+        int r;
+
+        c = cache_for(c, root);
+        if (!c)
+                return -ENOMEM;
+        free(c->virtio);
+        c->virtio = NULL;
+        c->n_virtio = 0;
+
+        r = list_virtio_parents(root, &l, &n);
+        if (r < 0)
+                return r;
+        /* An empty snapshot is still one (every function then lists its own directory, as without it). */
+        c->virtio = l ? l : calloc(1, sizeof *l);
+        if (!c->virtio)
+                return -ENOMEM;
+        c->n_virtio = n;
+        return 0;
+}
+
+/* The snapshot's virtio device of the function at address, or NULL. */
+static const char *cache_virtio_child(const ProbeCache *c, const char *address)
+{
+        VirtioParent key = {};
+        const VirtioParent *p;
+
+        if (!c || !c->virtio || c->n_virtio == 0)
+                return NULL;
+        strcpy(key.address, address);
+        p = bsearch(&key, c->virtio, c->n_virtio, sizeof key, cmp_virtio_parent);
+        return p ? p->name : NULL;
 }
 
 static int cmp_address(const void *key, const void *member)
@@ -308,11 +419,24 @@ static void read_transport(const ConfigBytes *cfg, Evidence *e)
 }
 
 /* The negotiated word from virtioN/features. Returns 0 with the word, or -errno with why in problem. */
-static int read_negotiated(int dir_fd, const Evidence *e, uint64_t *ret, char *problem, size_t problem_size,
-                           SysfsFds *keep)
+static int read_negotiated(const ProbeCache *cache, const char *a, int dir_fd, const Evidence *e, uint64_t *ret,
+                           char *problem, size_t problem_size, SysfsFds *keep)
 {
         char child[64], path[64 + STRLEN("/features")], buf[VIRTIO_FEATURES_MAX_CHARS + 2], why[128];
+        const char *known;
         int r;
+
+        /* The virtio device the snapshot found on the bus spares listing the function's directory; should it be
+         * gone since, the directory is listed as without a snapshot. */
+        known = cache_virtio_child(cache, a);
+        if (known) {
+                strcpy(stpcpy(path, known), "/features"); /* known is shorter than 32 */
+                r = sysfs_read_all_keep_at(dir_fd, path, buf, sizeof buf, keep);
+                if (r != -ENOENT && r != -ENOTDIR) {
+                        strcpy(child, known);
+                        goto have_read;
+                }
+        }
 
         r = sysfs_virtio_child_at(dir_fd, child, sizeof child);
         if (r == -ENOENT) {
@@ -331,6 +455,7 @@ static int read_negotiated(int dir_fd, const Evidence *e, uint64_t *ret, char *p
 
         strcpy(stpcpy(path, child), "/features"); /* child is shorter than 64 */
         r = sysfs_read_all_keep_at(dir_fd, path, buf, sizeof buf, keep);
+have_read:
         if (r == -EFBIG) {
                 say(problem, problem_size, "%s/features longer than %d characters", child, VIRTIO_FEATURES_MAX_CHARS);
                 return -EINVAL;
@@ -388,7 +513,7 @@ static void read_features(const ProbeOptions *o, const ProbeCache *cache, const 
         int r;
 
         /* Legacy-only decides without a word; its string (never VERSION_1) is still shown when present. */
-        have_negotiated = read_negotiated(dir_fd, e, &word, neg_problem, sizeof neg_problem, keep) >= 0;
+        have_negotiated = read_negotiated(cache, a, dir_fd, e, &word, neg_problem, sizeof neg_problem, keep) >= 0;
 
         if (have_negotiated && (word >> VIRTIO_F_VERSION_1 & 1)) {
                 e->feature_source = FEATURE_SOURCE_NEGOTIATED;

@@ -35,6 +35,11 @@ ProbeCache *probe_cache_free(ProbeCache *c);
  * moments, never for a long-lived cache (vfio-guardd writes records as it goes). Returns 0 (also without any
  * record), or -errno and no snapshot (then every probe looks for its own record, as without one). */
 int probe_cache_snapshot_records(ProbeCache *c, const char *root);
+/* List ROOT/sys/bus/virtio/devices once, for the virtio device (virtioN) of each PCI function: later probes through
+ * c read virtioN/features straight away instead of listing the function's directory to find it (a function the
+ * snapshot has nothing for, or whose virtioN is gone since, is still listed). Same terms as above. Returns 0, or
+ * -errno and no snapshot. */
+int probe_cache_snapshot_virtio(ProbeCache *c, const char *root);
 
 /*
  * Normalise a PCI address: "00:03.0" → "0000:00:03.0", hex digits lower-case.

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vfio-guardctl list over N synthetic virtio functions (tests/fixtures/make-sysfs-tree --synthetic N): median
 # wall time and CPU time (user + system, from the child's rusage) of several runs, the instruction count under
-# valgrind --tool=callgrind, and the cost per function. A tree with no virtio function (the host bridge alone)
+# valgrind --tool=callgrind, the system calls (strace -c), and the cost per function. The split of CPU time into
+# user and system comes from the kernel's tick sampling: only the sum is exact. A tree with no virtio function (the host bridge alone)
 # gives the fixed cost of starting the program, shown apart. Target (issue 2): under 50 µs of CPU per function,
 # measured on the whole run, start-up included. Exit status 1 when the target is missed.
 # Usage: tests/bench/bench-list.sh [BUILD_DIR] [N] [RUNS]
@@ -50,6 +51,18 @@ def measure(tree, extra):
     os.close(devnull)
     return tuple(statistics.median(x) for x in (walls, cpus, users, syss))
 
+def syscalls(tree, extra):
+    """System calls of one run, as strace -c counts them (None without strace)."""
+    if not shutil.which("strace"):
+        return None
+    out = os.path.join(tmp, "strace.out")
+    p = subprocess.run(["strace", "-f", "-c", "-o", out, ctl, "--root", tree, "list"] + extra,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    m = re.search(r"^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?total$", open(out).read(), re.M) if p.returncode == 0 else None
+    if not m:
+        sys.exit("strace run failed:\n" + p.stderr)
+    return int(m.group(1))
+
 def instructions(tree, extra):
     if not shutil.which("valgrind"):
         return None
@@ -73,6 +86,7 @@ for label, extra in (("table", []), ("--json", ["--json"])):
     wall, cpu, user, system = measure(tree, extra)
     wall0, cpu0, _, _ = measure(empty, extra)
     ir, ir0 = instructions(tree, extra), instructions(empty, extra)
+    sc, sc0 = syscalls(tree, extra), syscalls(empty, extra)
     per_fn = cpu / n * 1e6 if n else 0.0
     marginal = (cpu - cpu0) / n * 1e6 if n else 0.0
     worst = max(worst, per_fn)
@@ -83,6 +97,9 @@ for label, extra in (("table", []), ("--json", ["--json"])):
     if ir is not None:
         print("  %-7s %d instructions (callgrind) -> %d per function (start-up alone: %d; marginal %d per function)"
               % (label, ir, ir // max(n, 1), ir0, (ir - ir0) // max(n, 1)))
+    if sc is not None:
+        print("  %-7s %d system calls (strace) -> %.1f per function (start-up alone: %d; marginal %.1f per function)"
+              % (label, sc, sc / max(n, 1), sc0, (sc - sc0) / max(n, 1)))
 ok = worst < TARGET_US
 print("target: < %.0f us CPU per function, whole run: %s (worst %.1f us)" % (TARGET_US, "met" if ok else "MISSED", worst))
 sys.exit(0 if ok else 1)

@@ -409,13 +409,15 @@ static void write_file(const char *path, const char *text)
         close(fd);
 }
 
-/* A listing takes one snapshot of the records (probe_cache_snapshot_records()): probes through it look for a
- * record only where the snapshot had one, and see the same as probes without it until a record appears later. */
-START_TEST(test_records_snapshot)
+/* A listing takes one snapshot of the records (probe_cache_snapshot_records()) and one of the virtio bus
+ * (probe_cache_snapshot_virtio()): probes through them see the same as probes without them, a record that
+ * appears later is seen with the next snapshot, and a virtio device that moved since is still found. */
+START_TEST(test_snapshots)
 {
         const char *root = root_of("probe-records");
         ProbeOptions o = { .root = root, .use_records = true };
         _cleanup_strv_free_ char **addresses = NULL;
+        char from[PATH_MAX + 64], to[PATH_MAX + 64];
         ProbeCache *cache = NULL;
         Evidence with, without;
         Record rec = {
@@ -432,6 +434,7 @@ START_TEST(test_records_snapshot)
 
         ck_assert_int_eq(probe_cache_new(&cache), 0);
         ck_assert_int_eq(probe_cache_snapshot_records(cache, root), 0);
+        ck_assert_int_eq(probe_cache_snapshot_virtio(cache, root), 0);
         n = probe_list_functions(root, &addresses);
         ck_assert_int_gt(n, 5);
         for (char **a = addresses; *a; a++) {
@@ -456,6 +459,23 @@ START_TEST(test_records_snapshot)
         ck_assert(with.feature_recorded);
         ck_assert_int_eq(with.feature_source, FEATURE_SOURCE_OFFERED_BAR);
         ck_assert_int_eq(record_remove(root, "0000:00:06.0"), 0);
+
+        /* The snapshot of the virtio bus names virtio1 for 00:04.0; renamed since, it is found by listing. */
+        ck_assert_int_eq(probe_cache_snapshot_virtio(cache, root), 0);
+        ck_assert_int_eq(probe_function(&o, "0000:00:04.0", &with), 0);
+        ck_assert_int_eq(with.feature_source, FEATURE_SOURCE_NEGOTIATED);
+        snprintf(from, sizeof from, "%s/sys/bus/pci/devices/0000:00:04.0/virtio1", root);
+        snprintf(to, sizeof to, "%s/sys/bus/pci/devices/0000:00:04.0/virtio44", root);
+        ck_assert_int_eq(rename(from, to), 0);
+        ck_assert_int_eq(probe_function(&o, "0000:00:04.0", &without), 0);
+        ck_assert_int_eq(memcmp(&with, &without, sizeof with), 0);
+        ck_assert_int_eq(rename(to, from), 0);
+        /* A function that has no virtio device (not bound): the same problem with and without the snapshot. */
+        ck_assert_int_eq(probe_function(&o, "0000:00:07.0", &with), 0);
+        o.cache = NULL;
+        ck_assert_int_eq(probe_function(&o, "0000:00:07.0", &without), 0);
+        ck_assert_str_eq(with.feature_problem, without.feature_problem);
+        ASSERT_CONTAINS(with.feature_problem, "virtio-pci not bound (no virtioN)");
         probe_cache_free(cache);
 }
 END_TEST
@@ -713,7 +733,7 @@ int main(void)
         tcase_add_test(tc, test_vfio_noiommu_group);
         tcase_add_test(tc, test_truncated_config);
         tcase_add_test(tc, test_records);
-        tcase_add_test(tc, test_records_snapshot);
+        tcase_add_test(tc, test_snapshots);
         tcase_add_test(tc, test_malformed_attributes);
         tcase_add_test(tc, test_features_permission_denied);
         suite_add_tcase(s, tc);
