@@ -23,9 +23,10 @@ wait_guard 90 || exit 1
 modprobe vfio-pci
 for f in $BYPASS; do wait_for 30 is_pinned "$f" || fail "$f not pinned at start"; done
 
-# libvirtd as the image has it, without libvirt-daemon-system: that package's postinst creates the
-# libvirt-qemu user, which the QEMU driver resolves before it reads any configuration, and sets up polkit,
-# which root's socket does not need.
+# libvirtd as the image has it: libvirt-daemon, -driver-qemu and libvirt-clients only. No QEMU binary
+# (the driver logs "Cannot find suitable emulator" and serves node devices all the same), and no
+# libvirt-daemon-system, whose postinst creates the libvirt-qemu user that the QEMU driver resolves before
+# it reads any configuration; without polkit, root's socket is told to need no authentication.
 command -v libvirtd >/dev/null || { fail "libvirtd not in the image (mkimage VARIANT=libvirt)"; exit 1; }
 grep -q '^libvirt-qemu:' /etc/group || echo 'libvirt-qemu:x:64055:' >> /etc/group
 grep -q '^kvm:' /etc/group || echo 'kvm:x:64056:' >> /etc/group
