@@ -1,27 +1,62 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 
 #include "act/attr.h"
 #include "act/unbind.h"
 #include "shared/macro.h"
+
+/* The job of a child, spawned or spare: only async-signal-safe calls. */
+static void child_setup(void)
+{
+        sigset_t all;
+
+        /* Block every signal: a signal received while vfio waits for the holder would turn the wait
+         * uninterruptible for good, while a blocked one leaves it re-asking the holder every few seconds.
+         * SIGKILL still ends it. */
+        sigfillset(&all);
+        (void) sigprocmask(SIG_SETMASK, &all, NULL);
+        (void) prctl(PR_SET_NAME, "vfio-guard-unb", 0, 0, 0);
+}
+
+_noreturn_ static void child_unbind(const char *pin_path, const char *pin, const char *unbind_path,
+                                    const char *address, int result_fd)
+{
+        int r;
+
+        if (pin)
+                (void) act_write_attr(pin_path, pin);
+        r = act_write_attr(unbind_path, address);
+        (void) !write(result_fd, &r, sizeof r);
+        _exit(0);
+}
+
+static int unbind_paths(const char *root, const char *address, const char *driver, char *unbind_path,
+                        size_t unbind_size, char *pin_path, size_t pin_size)
+{
+        int n;
+
+        if (!address || !*address || !driver || !*driver || strchr(driver, '/'))
+                return -EINVAL;
+        n = snprintf(unbind_path, unbind_size, "%s/sys/bus/pci/drivers/%s/unbind", strempty(root), driver);
+        if (n < 0 || (size_t) n >= unbind_size)
+                return -ENAMETOOLONG;
+        return act_device_attr_path(root, address, "driver_override", pin_path, pin_size);
+}
 
 int unbind_spawn(const char *root, const char *address, const char *driver, const char *pin, pid_t *ret_pid,
                  int *ret_result_fd, int *ret_gate_fd)
 {
         int fds[2], gate[2] = { -1, -1 };
         char unbind_path[4096], pin_path[4096];
-        sigset_t all;
         pid_t pid;
-        int n, r;
+        int r;
 
-        if (!address || !*address || !driver || !*driver || strchr(driver, '/'))
-                return -EINVAL;
-        n = snprintf(unbind_path, sizeof unbind_path, "%s/sys/bus/pci/drivers/%s/unbind", strempty(root), driver);
-        if (n < 0 || (size_t) n >= sizeof unbind_path)
-                return -ENAMETOOLONG;
-        r = act_device_attr_path(root, address, "driver_override", pin_path, sizeof pin_path);
+        r = unbind_paths(root, address, driver, unbind_path, sizeof unbind_path, pin_path, sizeof pin_path);
         if (r < 0)
                 return r;
 
@@ -46,12 +81,7 @@ int unbind_spawn(const char *root, const char *address, const char *driver, cons
                 return r;
         }
         if (pid == 0) {
-                /* The child: only async-signal-safe calls from here on. Block every signal: a signal received
-                 * while vfio waits for the holder would turn the wait uninterruptible for good, while a blocked
-                 * one leaves it re-asking the holder every few seconds. SIGKILL still ends it. */
-                sigfillset(&all);
-                (void) sigprocmask(SIG_SETMASK, &all, NULL);
-                (void) prctl(PR_SET_NAME, "vfio-guard-unb", 0, 0, 0);
+                child_setup();
                 if (gate[0] >= 0) {
                         char c;
                         close(gate[1]);
@@ -59,12 +89,7 @@ int unbind_spawn(const char *root, const char *address, const char *driver, cons
                         while (read(gate[0], &c, 1) < 0 && errno == EINTR)
                                 ;
                 }
-
-                if (pin)
-                        (void) act_write_attr(pin_path, pin);
-                r = act_write_attr(unbind_path, address);
-                (void) !write(fds[1], &r, sizeof r);
-                _exit(0);
+                child_unbind(pin_path, pin, unbind_path, address, fds[1]);
         }
 
         close(fds[1]);
@@ -84,4 +109,100 @@ int unbind_result(int result_fd)
         if (read(result_fd, &r, sizeof r) != (ssize_t) sizeof r || r > 0)
                 return -EINTR;
         return r;
+}
+
+/* One job: fits in one SOCK_SEQPACKET message; longer paths take the unbind_spawn() way. */
+typedef struct SpareJob {
+        char unbind_path[1024];
+        char pin_path[1024];
+        char address[64];
+        char pin[64];
+        bool has_pin;
+} SpareJob;
+
+int unbind_spare_start(UnbindSpare *ret)
+{
+        int job[2], fds[2];
+        pid_t pid;
+        int r;
+
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, job) < 0)
+                return negative_errno();
+        if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0) {
+                r = negative_errno();
+                close(job[0]);
+                close(job[1]);
+                return r;
+        }
+        pid = fork();
+        if (pid < 0) {
+                r = negative_errno();
+                close(job[0]);
+                close(job[1]);
+                close(fds[0]);
+                close(fds[1]);
+                return r;
+        }
+        if (pid == 0) {
+                static SpareJob j; /* static: no large stack frame in the child */
+                ssize_t n;
+
+                child_setup();
+                close(job[0]);
+                close(fds[0]);
+                do
+                        n = recv(job[1], &j, sizeof j, 0);
+                while (n < 0 && errno == EINTR);
+                if (n != (ssize_t) sizeof j)
+                        _exit(0); /* the caller let it go, or died */
+                j.unbind_path[sizeof j.unbind_path - 1] = j.pin_path[sizeof j.pin_path - 1] = '\0';
+                j.address[sizeof j.address - 1] = j.pin[sizeof j.pin - 1] = '\0';
+                child_unbind(j.pin_path, j.has_pin ? j.pin : NULL, j.unbind_path, j.address, fds[1]);
+        }
+
+        close(job[1]);
+        close(fds[1]);
+        *ret = (UnbindSpare) { .pid = pid, .job_fd = job[0], .result_fd = fds[0] };
+        return 0;
+}
+
+int unbind_spare_dispatch(UnbindSpare *s, const char *root, const char *address, const char *driver,
+                          const char *pin, pid_t *ret_pid, int *ret_result_fd)
+{
+        SpareJob j = {};
+        int r;
+
+        if (!s || s->pid <= 0)
+                return -EINVAL;
+        r = unbind_paths(root, address, driver, j.unbind_path, sizeof j.unbind_path, j.pin_path,
+                         sizeof j.pin_path);
+        if (r < 0)
+                return r;
+        if (strlen(address) >= sizeof j.address || (pin && strlen(pin) >= sizeof j.pin))
+                return -ENAMETOOLONG;
+        strcpy(j.address, address);
+        if (pin) {
+                strcpy(j.pin, pin);
+                j.has_pin = true;
+        }
+        /* MSG_NOSIGNAL: a spare that died must not take the caller with it (SIGPIPE). */
+        if (send(s->job_fd, &j, sizeof j, MSG_NOSIGNAL) != (ssize_t) sizeof j)
+                return errno == EPIPE || errno == ECONNRESET ? -EPIPE : -EIO;
+        close(s->job_fd);
+        *ret_pid = s->pid;
+        *ret_result_fd = s->result_fd;
+        *s = UNBIND_SPARE_NULL;
+        return 0;
+}
+
+void unbind_spare_stop(UnbindSpare *s)
+{
+        if (!s || s->pid <= 0)
+                return;
+        close(s->job_fd);
+        close(s->result_fd);
+        /* It only waits for its job: on EOF it exits at once. */
+        while (waitpid(s->pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+        *s = UNBIND_SPARE_NULL;
 }

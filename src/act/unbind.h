@@ -30,3 +30,27 @@ int unbind_spawn(const char *root, const char *address, const char *driver, cons
 /* Once the child has ended: what it reported, or -EINTR when it ended without reporting (killed). Does not close
  * the descriptor. */
 int unbind_result(int result_fd);
+
+/*
+ * A spare unbind child: forked ahead of time (fork is the slow part of unbind_spawn(), and it copies the
+ * caller's page tables), it blocks every signal and waits for one job; then it does what an unbind_spawn()
+ * child does and exits. A caller keeps at most one idle and forks the next one when nothing is urgent.
+ * It exits without writing anything when the caller closes job_fd or dies.
+ */
+typedef struct UnbindSpare {
+        pid_t pid;          /* 0: none */
+        int job_fd;         /* the caller's end of the job channel (SOCK_SEQPACKET) */
+        int result_fd;      /* as unbind_spawn()'s *ret_result_fd */
+} UnbindSpare;
+
+#define UNBIND_SPARE_NULL ((UnbindSpare) { .pid = 0, .job_fd = -1, .result_fd = -1 })
+
+/* Fork the spare. 0 or -errno. */
+int unbind_spare_start(UnbindSpare *ret);
+/* Hand it the job of unbind_spawn() (no gate: exempt the pid first if needed; the job is the gate). On success
+ * the spare's pid and result descriptor move to *ret_pid and *ret_result_fd and *s is emptied; on failure
+ * (-EPIPE: the spare is gone, -ENAMETOOLONG, -EINVAL) *s is left as it was, and the caller stops it. */
+int unbind_spare_dispatch(UnbindSpare *s, const char *root, const char *address, const char *driver,
+                          const char *pin, pid_t *ret_pid, int *ret_result_fd);
+/* Let an idle spare go: close its job channel (it exits on EOF) and reap it. */
+void unbind_spare_stop(UnbindSpare *s);

@@ -8,10 +8,13 @@
 #include <systemd/sd-event.h>
 
 #include "act/pin.h"
+#include "act/unbind.h"
 #include "core/evidence.h"
 #include "core/verdict.h"
 #include "daemon/guard.h"
 #include "probe/probe.h"
+
+typedef struct PinWorker PinWorker;
 
 typedef struct Function {
         Guard *guard;
@@ -32,6 +35,12 @@ typedef struct Function {
         uint64_t remembered_features;
         uint16_t remembered_vendor, remembered_device;
         unsigned refused_bindings;
+
+        /* A full re-decision waits in the low-priority queue (guard_decide_later()). */
+        bool decide_queued;
+        unsigned decide_flags;
+        uint64_t decide_seq;
+        const char *decide_why;   /* a static string */
 
         /* An unbind in flight: while set, no lock-taking attribute of this function is touched. */
         pid_t unbind_pid;
@@ -61,6 +70,16 @@ struct Guard {
 
         Function **functions;
         size_t n_functions, allocated;
+
+        /* Re-decisions that are not urgent wait here, below the monitor: a vfio bind is never queued behind
+         * the probes that the unbind and bind uevents of the same libvirt sequence ask for. */
+        sd_event_source *decide_source;
+        uint64_t decide_seq;
+
+        /* An unbind child forked ahead of time (refuse.c): a vfio bind is answered without a fork. */
+        UnbindSpare spare;
+        sd_event_source *spare_source;
+        PinWorker *pin_worker;         /* pin checks off the loop (pin-worker.c), started on first use */
 
         struct udev *udev;
         struct udev_monitor *monitor;
@@ -97,9 +116,13 @@ typedef enum DecideFlags {
         DECIDE_MAY_READ_OFFERED = 1 << 1, /* nothing can be probing it right now (not right after `add`) */
         DECIDE_FORCE_LOG = 1 << 2,   /* journal the classification even when it did not change */
         DECIDE_RETRIED = 1 << 3,     /* internal: second pass after pinning an unbound unknown function */
+        DECIDE_KEEP_OVERRIDE = 1 << 4, /* do not read driver_override (the pin worker does): keep what is known */
 } DecideFlags;
 /* Probe, assess, act, record. Returns 0, -ENOENT when the function is gone (it is forgotten), other -errno. */
 int guard_decide(Guard *g, const char *address, DecideFlags flags, const char *why);
+/* The same, later: once nothing of higher priority (the monitor, an unbind ending) is pending. Requests for one
+ * function merge (flags or-ed, the last why). why must be a static string. */
+void guard_decide_later(Guard *g, const char *address, DecideFlags flags, const char *why);
 void guard_forget(Guard *g, const char *address);
 /* Free a function marked removed whose unbind child has ended. */
 void guard_drop(Guard *g, Function *f);
@@ -116,8 +139,18 @@ bool function_is_pinned(const Function *f);
 /* refuse.c: the unbind job. */
 int refuse_start(Guard *g, Function *f, const char *driver);
 void refuse_cancel_watch(Function *f);
+/* Fork a spare unbind child once nothing is urgent (when enforcing and none is idle); let it go. */
+void refuse_want_spare(Guard *g);
+void refuse_drop_spare(Guard *g);
 /* Ensure the pin of a refused function (no unbind in flight). why: "start", "bind", … */
 void refuse_ensure_pin(Guard *g, Function *f, const char *why);
+/* The outcome of a pin check: r < 0 failed; old NULL: it was in place; else written over old. Journals it and
+ * updates the function (not its record). */
+void refuse_pin_outcome(Guard *g, Function *f, const char *old, int r, const char *why);
+
+/* pin-worker.c: the pin check of a refused function, in a thread (false: not queued, do it in line). */
+bool pin_worker_queue(Guard *g, Function *f, const char *why);
+void pin_worker_stop(Guard *g);
 
 /* kernel-enforce.c */
 /* After every configuration load (start: before enumeration; reload: before re-applying): open, keep or unpin

@@ -312,7 +312,7 @@ int guard_decide(Guard *g, const char *address, DecideFlags flags, const char *w
                 .root = g->root,
                 .config = &g->config,
                 .use_records = true,
-                .skip_driver_override = f->unbind_pid > 0,
+                .skip_driver_override = f->unbind_pid > 0 || (flags & DECIDE_KEEP_OVERRIDE),
                 .cache = g->probe_cache,
         };
         r = probe_function(&o, address, &e);
@@ -352,7 +352,7 @@ int guard_decide(Guard *g, const char *address, DecideFlags flags, const char *w
         was_guarded = f->decided && f->guarded;
         old_decision = was_guarded ? f->assessment.decision : DECISION_NOT_GUARDED;
         changed = !was_guarded || f->assessment.verdict != a.verdict || f->assessment.decision != a.decision;
-        if (f->unbind_pid > 0) {
+        if (f->unbind_pid > 0 || (flags & DECIDE_KEEP_OVERRIDE)) {
                 /* The override was not read (device lock): keep what was known. */
                 snprintf(e.driver_override, sizeof e.driver_override, "%s", f->evidence.driver_override);
                 e.driver_override_read = f->evidence.driver_override_read;
@@ -429,6 +429,92 @@ int guard_decide(Guard *g, const char *address, DecideFlags flags, const char *w
                 return guard_decide(g, address, (flags | DECIDE_RETRIED) & ~DECIDE_FORCE_LOG, why);
 
         return 0;
+}
+
+/* ---- the queue of re-decisions that can wait ---- */
+
+/* How long a queued re-decision waits. The steps of a management stack's bind (override, unbind, drivers_probe)
+ * follow each other within milliseconds; a re-probe started in between would hold up the loop just when the vfio
+ * bind uevent arrives. The refusal does not wait for it: a vfio bind is acted on at once, and the pin of a refused
+ * function is checked at once, by the pin thread. */
+#define DECIDE_DELAY_USEC (100 * 1000ULL)
+
+static int on_decide_queued(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        Guard *g = userdata;
+        char address[PCI_ADDRESS_MAX];
+        Function *next = NULL;
+        DecideFlags flags;
+        const char *why;
+        bool more = false;
+
+        for (size_t i = 0; i < g->n_functions; i++) {
+                Function *f = g->functions[i];
+                if (!f->decide_queued)
+                        continue;
+                if (next)
+                        more = true;
+                if (!next || f->decide_seq < next->decide_seq)
+                        next = f;
+        }
+        if (!next)
+                return 0;
+        /* One function per dispatch: the loop looks at the monitor again before the next one. */
+        if (more) {
+                (void) sd_event_source_set_time_relative(s, 0);
+                (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        }
+        next->decide_queued = false;
+        flags = next->decide_flags;
+        why = next->decide_why;
+        snprintf(address, sizeof address, "%s", next->address);
+        if (next->removed)
+                return 0;
+        (void) guard_decide(g, address, flags, why);
+        return 0;
+}
+
+void guard_decide_later(Guard *g, const char *address, DecideFlags flags, const char *why)
+{
+        Function *f = guard_find(g, address);
+        int enabled = SD_EVENT_OFF, r;
+
+        if (!g->decide_source) {
+                r = sd_event_add_time_relative(g->event, &g->decide_source, CLOCK_MONOTONIC, DECIDE_DELAY_USEC, 0,
+                                               on_decide_queued, g);
+                if (r >= 0)
+                        r = sd_event_source_set_priority(g->decide_source, SD_EVENT_PRIORITY_IDLE);
+                if (r < 0) {
+                        g->decide_source = sd_event_source_disable_unref(g->decide_source);
+                        (void) guard_decide(g, address, flags, why);
+                        return;
+                }
+                (void) sd_event_source_set_enabled(g->decide_source, SD_EVENT_OFF);
+        }
+        if (!f)
+                f = guard_add(g, address);
+        if (!f) {
+                (void) guard_decide(g, address, flags, why);
+                return;
+        }
+        if (!f->decide_queued) {
+                f->decide_queued = true;
+                f->decide_flags = 0;
+                f->decide_seq = ++g->decide_seq;
+        }
+        f->decide_flags |= flags;
+        f->decide_why = why;
+        /* Armed: the earlier deadline stands (requests merge); otherwise wait the delay from now. */
+        (void) sd_event_source_get_enabled(g->decide_source, &enabled);
+        if (enabled != SD_EVENT_OFF)
+                return;
+        r = sd_event_source_set_time_relative(g->decide_source, DECIDE_DELAY_USEC);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(g->decide_source, SD_EVENT_ONESHOT);
+        if (r < 0) {
+                f->decide_queued = false;
+                (void) guard_decide(g, address, flags, why);
+        }
 }
 
 /* ---- configuration ---- */
@@ -549,6 +635,7 @@ int guard_new(const GuardOptions *o, Guard **ret)
         g->kops = o->kernel_ops;
         g->kops_userdata = o->kernel_ops_userdata;
         g->kernel_mode = KERNEL_MODE_AUDIT;
+        g->spare = UNBIND_SPARE_NULL;
 
         if (o->event)
                 g->event = sd_event_ref(o->event);
@@ -582,6 +669,9 @@ Guard *guard_free(Guard *g)
         if (!g)
                 return NULL;
         monitor_stop(g);
+        g->decide_source = sd_event_source_disable_unref(g->decide_source);
+        refuse_drop_spare(g);
+        pin_worker_stop(g);
         kernel_enforce_done(g);
         for (size_t i = 0; i < g->n_functions; i++) {
                 /* Do not wait for, nor kill, an unbind child: the pins stay, the unbind finishes on its own. */
@@ -647,6 +737,7 @@ int guard_start(Guard *g)
                 kernel_enforce_sync(g);
         g->started = true;
         status_ready(g);
+        refuse_want_spare(g);
         return 0;
 }
 

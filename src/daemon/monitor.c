@@ -37,6 +37,11 @@ static bool devpath_component(const char *devpath, unsigned from_end, char *buf,
         return true;
 }
 
+static bool function_known_refused(const Function *f)
+{
+        return f && f->decided && f->guarded && f->assessment.decision == DECISION_REFUSE;
+}
+
 static void handle_pci_bind(Guard *g, const char *address, const char *driver)
 {
         Function *f = guard_find(g, address);
@@ -45,18 +50,43 @@ static void handle_pci_bind(Guard *g, const char *address, const char *driver)
         if (f && f->unbind_pid > 0)
                 return; /* our own unbind is in flight: its end re-decides */
 
-        /* A known refusal with settled evidence: no probing first, unbind at once. */
-        if (guarded && f && f->decided && f->guarded && f->assessment.decision == DECISION_REFUSE &&
-            f->assessment.verdict != VERDICT_UNKNOWN) {
+        /* A known refusal with settled evidence: no probing first, unbind at once (the end of the unbind
+         * re-decides). */
+        if (guarded && function_known_refused(f) && f->assessment.verdict != VERDICT_UNKNOWN) {
                 (void) refuse_start(g, f, driver);
                 return;
         }
+        if (!guarded) {
+                /* The native driver (or any other unguarded one): nothing to undo, the pin is re-checked when
+                 * nothing more urgent waits. */
+                guard_decide_later(g, address, DECIDE_MAY_UNBIND, "bind");
+                return;
+        }
         /* Otherwise decide with fresh evidence: an unknown function that vfio-pci holds with no process on it
-         * can have its offered word read now. For the native driver this re-checks the pin. */
-        /* A guarded driver binding an allowed function is a use of the policy: journal it (and warn again
-         * when Allow= is what lets a bypassing function through). */
-        (void) guard_decide(g, address,
-                            DECIDE_MAY_UNBIND | (guarded ? DECIDE_MAY_READ_OFFERED | DECIDE_FORCE_LOG : 0), "bind");
+         * can have its offered word read now. A guarded driver binding an allowed function is a use of the
+         * policy: journal it (and warn again when Allow= is what lets a bypassing function through). */
+        (void) guard_decide(g, address, DECIDE_MAY_UNBIND | DECIDE_MAY_READ_OFFERED | DECIDE_FORCE_LOG, "bind");
+}
+
+/* unbind or change of a PCI function: management stacks rewrite driver_override, then unbind, then bind. */
+static void handle_pci_unbind(Guard *g, const char *address, const char *why)
+{
+        Function *f = guard_find(g, address);
+
+        if (f && f->unbind_pid > 0)
+                return;
+        /* A refused function: only the pin, read fresh, and off the loop (pin-worker.c): the drivers_probe that
+         * follows holds the device lock (a pin back in place before it stops the bind outright). The full
+         * re-probe waits until nothing more urgent is pending, and leaves driver_override to the worker. */
+        if (function_known_refused(f) && g->config.pin && guard_may_act(g) && pin_worker_queue(g, f, why)) {
+                guard_decide_later(g, address, DECIDE_KEEP_OVERRIDE, why);
+                return;
+        }
+        if (function_known_refused(f)) {
+                f->evidence.driver_override_read = false;
+                refuse_ensure_pin(g, f, why);
+        }
+        guard_decide_later(g, address, 0, why);
 }
 
 void guard_handle_uevent(Guard *g, const char *action, const char *subsystem, const char *devpath,
@@ -77,13 +107,10 @@ void guard_handle_uevent(Guard *g, const char *action, const char *subsystem, co
                         guard_forget(g, address);
                 else if (streq(action, "bind"))
                         handle_pci_bind(g, address, driver);
-                else if (streq(action, "unbind") || streq(action, "change")) {
-                        Function *f = guard_find(g, address);
-                        if (f && f->unbind_pid > 0)
-                                return;
-                        /* Re-check the pin: management stacks rewrite driver_override before they bind. */
-                        (void) guard_decide(g, address, 0, action);
-                }
+                else if (streq(action, "unbind"))
+                        handle_pci_unbind(g, address, "unbind");
+                else if (streq(action, "change"))
+                        handle_pci_unbind(g, address, "change");
                 return;
         }
 
@@ -96,7 +123,7 @@ void guard_handle_uevent(Guard *g, const char *action, const char *subsystem, co
                 if (!devpath_component(devpath, 1, name, sizeof name) || pci_address_normalize(name, address) < 0)
                         return;
                 if (streq(action, "bind"))
-                        (void) guard_decide(g, address, 0, "virtio driver bound");
+                        guard_decide_later(g, address, 0, "virtio driver bound");
                 return;
         }
 }
@@ -138,7 +165,11 @@ int monitor_start(Guard *g)
         r = udev_monitor_enable_receiving(g->monitor);
         if (r < 0)
                 return r;
-        return sd_event_add_io(g->event, &g->monitor_source, udev_monitor_get_fd(g->monitor), EPOLLIN, on_monitor, g);
+        r = sd_event_add_io(g->event, &g->monitor_source, udev_monitor_get_fd(g->monitor), EPOLLIN, on_monitor, g);
+        if (r < 0)
+                return r;
+        /* Above everything else: a vfio bind is served before the end of an unbind or a queued re-probe. */
+        return sd_event_source_set_priority(g->monitor_source, SD_EVENT_PRIORITY_IMPORTANT);
 }
 
 void monitor_stop(Guard *g)

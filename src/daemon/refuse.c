@@ -24,6 +24,41 @@ void refuse_cancel_watch(Function *f)
         f->unbind_result_fd = -1;
 }
 
+static int on_spare_wanted(sd_event_source *s, void *userdata)
+{
+        Guard *g = userdata;
+
+        /* Without a spare the next unbind forks on the spot: slower, not less safe. */
+        if (g->spare.pid <= 0 && guard_may_act(g))
+                (void) unbind_spare_start(&g->spare);
+        return 0;
+}
+
+void refuse_want_spare(Guard *g)
+{
+        int r;
+
+        if (g->spare.pid > 0 || !guard_may_act(g))
+                return;
+        if (!g->spare_source) {
+                /* Idle priority: the fork copies the daemon's page tables; never before a pending uevent. */
+                r = sd_event_add_defer(g->event, &g->spare_source, on_spare_wanted, g);
+                if (r >= 0)
+                        r = sd_event_source_set_priority(g->spare_source, SD_EVENT_PRIORITY_IDLE);
+                if (r < 0) {
+                        g->spare_source = sd_event_source_disable_unref(g->spare_source);
+                        return;
+                }
+        }
+        (void) sd_event_source_set_enabled(g->spare_source, SD_EVENT_ONESHOT);
+}
+
+void refuse_drop_spare(Guard *g)
+{
+        g->spare_source = sd_event_source_disable_unref(g->spare_source);
+        unbind_spare_stop(&g->spare);
+}
+
 void refuse_ensure_pin(Guard *g, Function *f, const char *why)
 {
         char cur[PIN_VALUE_MAX] = "";
@@ -47,24 +82,32 @@ void refuse_ensure_pin(Guard *g, Function *f, const char *why)
         }
 
         r = pin_write(g->root, f->address, PIN_NATIVE_DRIVER);
+        refuse_pin_outcome(g, f, cur, r, why);
+        /* The caller records the function: guard_decide() afterwards, the monitor through the re-decision it
+         * queues. */
+}
+
+void refuse_pin_outcome(Guard *g, Function *f, const char *old, int r, const char *why)
+{
         if (r < 0) {
                 guard_emit_function(g, f, EVENT_ACTION_FAILED, LOG_ERR, "pin", PIN_NATIVE_DRIVER,
                                     "%s: could not pin driver_override to %s: %s", f->address, PIN_NATIVE_DRIVER,
                                     strerror(-r));
                 return;
         }
-        f->pinned_by_guard = true;
         snprintf(f->evidence.driver_override, sizeof f->evidence.driver_override, "%s", PIN_NATIVE_DRIVER);
         f->evidence.driver_override_read = true;
-        if (cur[0])
+        if (!old)
+                return; /* it was in place already (whoever put it there) */
+        f->pinned_by_guard = true;
+        if (old[0])
                 guard_emit_function(g, f, EVENT_PINNED, LOG_NOTICE, "re-pin", PIN_NATIVE_DRIVER,
                                     "%s: driver_override had been set to \"%s\"; pinned it back to %s (%s)",
-                                    f->address, cur, PIN_NATIVE_DRIVER, why);
+                                    f->address, old, PIN_NATIVE_DRIVER, why);
         else
                 guard_emit_function(g, f, EVENT_PINNED, LOG_NOTICE, "pin", PIN_NATIVE_DRIVER,
                                     "%s: pinned driver_override to %s, vfio cannot bind it (%s)", f->address,
                                     PIN_NATIVE_DRIVER, why);
-        /* guard_decide(), the only caller, records the function afterwards. */
 }
 
 static int on_unbind_timeout(sd_event_source *s, uint64_t usec, void *userdata)
@@ -167,8 +210,9 @@ static int on_unbind_done(sd_event_source *s, const siginfo_t *si, void *userdat
                             was_stuck ? " after its holders let go" : "", actions);
         function_record(g, f);
 
-        /* Fresh evidence, no new unbind: the kernel's own bind/unbind uevents drive anything further. */
-        (void) guard_decide(g, address, 0, "unbind finished");
+        /* Fresh evidence, no new unbind: the kernel's own bind/unbind uevents drive anything further. It waits
+         * behind the monitor: another function's vfio bind may be pending. */
+        guard_decide_later(g, address, 0, "unbind finished");
         /* vfio let it go: its device node, and the group node when it was the last vfio member, are gone, and
          * their numbers may go to another group next; allow them again. */
         kernel_enforce_sync(g);
@@ -205,15 +249,36 @@ int refuse_start(Guard *g, Function *f, const char *driver)
          * the daemon re-pins after the unbind; the vfio nodes are denied meanwhile. */
         int gate = -1;
         bool gated = g->kernel_mode == KERNEL_MODE_BPF_LSM && g->config.pin;
+        const char *pin = g->config.pin ? PIN_NATIVE_DRIVER : NULL;
         /* Tell readers (vfio-guardctl) not to touch driver_override while the unbind holds the device lock. */
         (void) record_mark_unbinding(g->root, f->address, true);
-        r = unbind_spawn(g->root, f->address, driver, g->config.pin ? PIN_NATIVE_DRIVER : NULL, &pid,
-                         &f->unbind_result_fd, gated ? &gate : NULL);
+
+        /* The spare child first: no fork between the bind uevent and the unbind write. Its job is its gate:
+         * it is exempt before it learns what to write. */
+        r = -EAGAIN;
+        if (g->spare.pid > 0) {
+                pid_t spare = g->spare.pid;
+                int k = gated ? kernel_enforce_exempt(g, spare) : 0;
+
+                r = unbind_spare_dispatch(&g->spare, g->root, f->address, driver, pin, &pid, &f->unbind_result_fd);
+                if (r < 0) {
+                        if (gated && k >= 0)
+                                kernel_enforce_unexempt(g, spare);
+                        unbind_spare_stop(&g->spare);
+                } else if (k < 0)
+                        guard_emit_function(g, f, EVENT_ACTION_FAILED, LOG_WARNING, "kernel-enforcement", driver,
+                                            "%s: could not let the unbind child %d write the pin: %s; the guard "
+                                            "pins it after the unbind", f->address, (int) pid, strerror(-k));
+        }
         if (r < 0) {
-                (void) record_mark_unbinding(g->root, f->address, false);
-                guard_emit_function(g, f, EVENT_ACTION_FAILED, LOG_ERR, "unbind", driver,
-                                    "%s: could not start unbinding it from %s: %s", f->address, driver, strerror(-r));
-                return r;
+                r = unbind_spawn(g->root, f->address, driver, pin, &pid, &f->unbind_result_fd, gated ? &gate : NULL);
+                if (r < 0) {
+                        (void) record_mark_unbinding(g->root, f->address, false);
+                        guard_emit_function(g, f, EVENT_ACTION_FAILED, LOG_ERR, "unbind", driver,
+                                            "%s: could not start unbinding it from %s: %s", f->address, driver,
+                                            strerror(-r));
+                        return r;
+                }
         }
         if (gate >= 0) {
                 r = kernel_enforce_exempt(g, pid);
@@ -242,6 +307,7 @@ int refuse_start(Guard *g, Function *f, const char *driver)
                 return r;
         }
 
+        refuse_want_spare(g);
         f->refused_bindings++;
         g->refused_bindings++;
         guard_emit_function(g, f, EVENT_BIND_REFUSED, LOG_NOTICE, "unbind", driver,

@@ -106,6 +106,11 @@ static bool seen_kind(Guard *g, void *userdata)
         return seen_count(&seen, *(EventKind *) userdata, NULL, NULL) > 0;
 }
 
+static bool seen_repin(Guard *g, void *userdata)
+{
+        return seen_count(&seen, EVENT_PINNED, userdata, "re-pin") > 0;
+}
+
 /* ---- coldplug ---- */
 
 START_TEST(test_coldplug_mixed)
@@ -220,8 +225,9 @@ START_TEST(test_bind_vfio_bypass)
         testbed_write(t, "sys/bus/pci/devices/" A_BYPASS "/driver_override", "vfio-pci\n", 0);
         testbed_set_driver(t, A_BYPASS, NULL);
         testbed_uevent(t, syspath, "unbind", NULL);
+        /* The unbind uevent re-checked the pin (in the daemon's pin thread: wait for its outcome). */
+        ck_assert(testbed_run_until(g, seen_repin, (void *) A_BYPASS, 5 * SEC));
         testbed_settle(g, SEC / 5);
-        /* The unbind uevent re-checked the pin. */
         assert_override(A_BYPASS, "virtio-pci");
         ck_assert_uint_eq(seen_count(&seen, EVENT_PINNED, A_BYPASS, "re-pin"), 1);
 
@@ -239,6 +245,100 @@ START_TEST(test_bind_vfio_bypass)
         ck_assert_uint_eq(seen_count(&seen, EVENT_UNBOUND, A_BYPASS, "unbind,re-pin,reprobe"), 1);
         ck_assert_str_eq(seen_find(&seen, EVENT_BIND_REFUSED, A_BYPASS)->driver, "vfio-pci");
         ck_assert(strstr(guard_status(g), "1 vfio binding refused"));
+}
+END_TEST
+
+/* ---- the spare unbind child ---- */
+
+/* The pid of this process's child named vfio-guard-unb (the guard's spare), or 0. */
+static pid_t spare_child(void)
+{
+        _cleanup_free_ char *children = NULL;
+        char path[128], comm[64];
+        pid_t found = 0;
+
+        snprintf(path, sizeof path, "/proc/self/task/%d/children", (int) getpid());
+        if (!g_file_get_contents(path, &children, NULL, NULL))
+                return 0;
+        for (char *tok = strtok(children, " \n"); tok; tok = strtok(NULL, " \n")) {
+                _cleanup_free_ char *c = NULL;
+                snprintf(path, sizeof path, "/proc/%s/comm", tok);
+                if (!g_file_get_contents(path, &c, NULL, NULL))
+                        continue;
+                snprintf(comm, sizeof comm, "%s", c);
+                comm[strcspn(comm, "\n")] = '\0';
+                if (streq(comm, "vfio-guard-unb"))
+                        found = atoi(tok);
+        }
+        return found;
+}
+
+static bool spare_present(Guard *g, void *userdata)
+{
+        pid_t other = userdata ? *(pid_t *) userdata : 0;
+        pid_t p = spare_child();
+        return p > 0 && p != other;
+}
+
+START_TEST(test_spare_gone)
+{
+        _cleanup_(guard_freep) Guard *g = NULL;
+        _cleanup_free_ char *syspath = NULL;
+        pid_t spare;
+
+        syspath = testbed_add(t, A_BYPASS, MOCK_BYPASS, "virtio-pci", 3);
+        g = testbed_guard(t, &seen, true, 0);
+        ck_assert_int_eq(guard_start(g), 0);
+        /* Forked once the loop is idle. */
+        ck_assert(testbed_run_until(g, spare_present, NULL, 5 * SEC));
+        spare = spare_child();
+
+        /* The spare dies before it gets a job: the bind is still unbound (by a child forked on the spot), and
+         * the dead spare is reaped, not left a zombie. */
+        ck_assert_int_eq(kill(spare, SIGKILL), 0);
+        testbed_write(t, "sys/bus/pci/devices/" A_BYPASS "/driver_override", "vfio-pci\n", 0);
+        testbed_set_driver(t, A_BYPASS, "vfio-pci");
+        testbed_uevent(t, syspath, "bind", "vfio-pci");
+        ck_assert(testbed_run_until(g, (bool (*)(Guard *, void *)) seen_kind, &(EventKind){ EVENT_UNBOUND }, 5 * SEC));
+        assert_file("sys/bus/pci/drivers/vfio-pci/unbind", A_BYPASS);
+        assert_override(A_BYPASS, "virtio-pci");
+        ck_assert_uint_eq(seen_count(&seen, EVENT_ACTION_FAILED, NULL, NULL), 0);
+        ck_assert_int_eq(waitpid(spare, NULL, WNOHANG), -1);
+        ck_assert_int_eq(errno, ECHILD);
+        /* And a new spare waits for the next bind. */
+        ck_assert(testbed_run_until(g, spare_present, &spare, 5 * SEC));
+}
+END_TEST
+
+/* An idle spare is let go with the guard: it exits and is reaped. */
+START_TEST(test_spare_stopped_with_guard)
+{
+        Guard *g;
+        pid_t spare;
+
+        g_free(testbed_add(t, A_BYPASS, MOCK_BYPASS, "virtio-pci", 3));
+        g = testbed_guard(t, &seen, true, 0);
+        ck_assert_int_eq(guard_start(g), 0);
+        ck_assert(testbed_run_until(g, spare_present, NULL, 5 * SEC));
+        spare = spare_child();
+        guard_free(g);
+        ck_assert_int_eq(waitpid(spare, NULL, WNOHANG), -1);
+        ck_assert_int_eq(errno, ECHILD);
+        /* It wrote nothing. */
+        assert_file("sys/bus/pci/drivers/vfio-pci/unbind", "");
+}
+END_TEST
+
+/* Without --enforce there is no spare (it would be a process that can write sysfs). */
+START_TEST(test_no_spare_in_audit)
+{
+        _cleanup_(guard_freep) Guard *g = NULL;
+
+        g_free(testbed_add(t, A_BYPASS, MOCK_BYPASS, "virtio-pci", 3));
+        g = testbed_guard(t, &seen, false, 0);
+        ck_assert_int_eq(guard_start(g), 0);
+        testbed_settle(g, SEC / 5);
+        ck_assert_int_eq(spare_child(), 0);
 }
 END_TEST
 
@@ -809,6 +909,9 @@ static Suite *suite(void)
         ADD(test_restart_reads_run_state);
         ADD(test_restart_forgets_gone_functions);
         ADD(test_malformed_and_unknown_uevents);
+        ADD(test_spare_gone);
+        ADD(test_spare_stopped_with_guard);
+        ADD(test_no_spare_in_audit);
         ADD(test_stuck_unbind);
         ADD(test_stop_leaves_stuck_child);
         ADD(test_offered_read_vfio_idle);
