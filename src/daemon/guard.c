@@ -499,10 +499,14 @@ void guard_decide_later(Guard *g, const char *address, DecideFlags flags, const 
         }
         if (!f->decide_queued) {
                 f->decide_queued = true;
-                f->decide_flags = 0;
+                f->decide_flags = flags;
                 f->decide_seq = ++g->decide_seq;
+        } else {
+                /* Merged: driver_override is left unread only when every request said so (a native bind after
+                 * the unbind may follow an override cleared without any uevent: driverctl unset-override). */
+                unsigned keep = f->decide_flags & flags & DECIDE_KEEP_OVERRIDE;
+                f->decide_flags = ((f->decide_flags | flags) & ~DECIDE_KEEP_OVERRIDE) | keep;
         }
-        f->decide_flags |= flags;
         f->decide_why = why;
         /* Armed: the earlier deadline stands (requests merge); otherwise wait the delay from now. */
         (void) sd_event_source_get_enabled(g->decide_source, &enabled);
