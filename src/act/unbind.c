@@ -201,7 +201,9 @@ void unbind_spare_stop(UnbindSpare *s)
                 return;
         close(s->job_fd);
         close(s->result_fd);
-        /* It only waits for its job: on EOF it exits at once. */
+        /* It never got a job, so it has written nothing and holds no lock: end it rather than wait for it to
+         * see EOF (a copy of the job socket in another child would keep it waiting). */
+        (void) kill(s->pid, SIGKILL);
         while (waitpid(s->pid, NULL, 0) < 0 && errno == EINTR)
                 ;
         *s = UNBIND_SPARE_NULL;

@@ -52,5 +52,5 @@ int unbind_spare_start(UnbindSpare *ret);
  * (-EPIPE: the spare is gone, -ENAMETOOLONG, -EINVAL) *s is left as it was, and the caller stops it. */
 int unbind_spare_dispatch(UnbindSpare *s, const char *root, const char *address, const char *driver,
                           const char *pin, pid_t *ret_pid, int *ret_result_fd);
-/* Let an idle spare go: close its job channel (it exits on EOF) and reap it. */
+/* Let an idle spare go: close its job channel, kill it (it has no job) and reap it. */
 void unbind_spare_stop(UnbindSpare *s);

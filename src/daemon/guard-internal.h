@@ -150,6 +150,11 @@ void refuse_pin_outcome(Guard *g, Function *f, const char *old, int r, const cha
 
 /* pin-worker.c: the pin check of a refused function, in a thread (false: not queued, do it in line). */
 bool pin_worker_queue(Guard *g, Function *f, const char *why);
+/* Around a fork: true when the thread is between jobs, and then it stays so until pin_worker_resume(). A child
+ * forked while the thread is inside a library call could inherit that library's lock held (umockdev's preload
+ * in the tests has no fork handlers). false: busy, nothing held. */
+bool pin_worker_pause(Guard *g);
+void pin_worker_resume(Guard *g);
 void pin_worker_stop(Guard *g);
 
 /* kernel-enforce.c */

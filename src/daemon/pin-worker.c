@@ -100,6 +100,8 @@ static int on_pin_done(sd_event_source *s, int fd, uint32_t revents, void *userd
                 if (j->wrote || j->r < 0)
                         function_record(g, f);
         }
+        /* A spare fork skipped while the thread was busy. */
+        refuse_want_spare(g);
         return 0;
 }
 
@@ -175,6 +177,25 @@ bool pin_worker_queue(Guard *g, Function *f, const char *why)
         }
         pthread_mutex_unlock(&w->lock);
         return queued;
+}
+
+bool pin_worker_pause(Guard *g)
+{
+        PinWorker *w = g->pin_worker;
+
+        if (!w)
+                return true;
+        pthread_mutex_lock(&w->lock);
+        if (!w->busy)
+                return true; /* the thread cannot start a job until pin_worker_resume() */
+        pthread_mutex_unlock(&w->lock);
+        return false;
+}
+
+void pin_worker_resume(Guard *g)
+{
+        if (g->pin_worker)
+                pthread_mutex_unlock(&g->pin_worker->lock);
 }
 
 void pin_worker_stop(Guard *g)

@@ -28,9 +28,12 @@ static int on_spare_wanted(sd_event_source *s, void *userdata)
 {
         Guard *g = userdata;
 
-        /* Without a spare the next unbind forks on the spot: slower, not less safe. */
-        if (g->spare.pid <= 0 && guard_may_act(g))
+        /* Without a spare the next unbind forks on the spot: slower, not less safe. Not while the pin thread
+         * is inside a write: asked again when its job is done. */
+        if (g->spare.pid <= 0 && guard_may_act(g) && pin_worker_pause(g)) {
                 (void) unbind_spare_start(&g->spare);
+                pin_worker_resume(g);
+        }
         return 0;
 }
 
@@ -271,7 +274,11 @@ int refuse_start(Guard *g, Function *f, const char *driver)
                                             "pins it after the unbind", f->address, (int) pid, strerror(-k));
         }
         if (r < 0) {
+                /* Urgent: forks even when the pin thread is busy (its writes take no lock of libc's). */
+                bool paused = pin_worker_pause(g);
                 r = unbind_spawn(g->root, f->address, driver, pin, &pid, &f->unbind_result_fd, gated ? &gate : NULL);
+                if (paused)
+                        pin_worker_resume(g);
                 if (r < 0) {
                         (void) record_mark_unbinding(g->root, f->address, false);
                         guard_emit_function(g, f, EVENT_ACTION_FAILED, LOG_ERR, "unbind", driver,
