@@ -122,8 +122,15 @@ void guard_handle_uevent(Guard *g, const char *action, const char *subsystem, co
                         return;
                 if (!devpath_component(devpath, 1, name, sizeof name) || pci_address_normalize(name, address) < 0)
                         return;
-                if (streq(action, "bind"))
-                        guard_decide_later(g, address, 0, "virtio driver bound");
+                if (streq(action, "bind")) {
+                        Function *f = guard_find(g, address);
+                        /* Evidence an unknown function waits for (it may be released now): at once. A settled
+                         * one only refreshes, behind the monitor. */
+                        if (!f || !f->decided || f->assessment.verdict == VERDICT_UNKNOWN)
+                                (void) guard_decide(g, address, 0, "virtio driver bound");
+                        else
+                                guard_decide_later(g, address, 0, "virtio driver bound");
+                }
                 return;
         }
 }
