@@ -124,14 +124,8 @@ int holders_find(const char *root, const char *address, int group_number, Holder
                         snprintf(h.comm, sizeof h.comm, "?");
                 h.comm[strcspn(h.comm, "\n")] = '\0';
 
-                if (n == allocated) {
-                        size_t a = allocated ? allocated * 2 : 4;
-                        Holder *nl = realloc(list, a * sizeof *nl);
-                        if (!nl)
-                                return -ENOMEM;
-                        list = nl;
-                        allocated = a;
-                }
+                if (!GREEDY_REALLOC(list, allocated, n, 4))
+                        return -ENOMEM;
                 list[n++] = h;
         }
 

@@ -51,14 +51,8 @@ static void table_done(Table *t)
 
 static Row *table_add(Table *t)
 {
-        if (t->n == t->allocated) {
-                size_t a = t->allocated ? t->allocated * 2 : 16;
-                Row *nr = realloc(t->rows, a * sizeof(Row));
-                if (!nr)
-                        return NULL;
-                t->rows = nr;
-                t->allocated = a;
-        }
+        if (!GREEDY_REALLOC(t->rows, t->allocated, t->n, 16))
+                return NULL;
         return &t->rows[t->n++];
 }
 

@@ -66,7 +66,7 @@ struct Guard {
 
         Config config;
         bool config_loaded;
-        ProbeCache *probe_cache;       /* libpci set up once; whether the platform has a device tree at all */
+        ProbeCache *probe_cache;       /* what a probe may reuse (whether the platform has a device tree at all) */
 
         Function **functions;
         size_t n_functions, allocated;

@@ -94,14 +94,8 @@ static Function *guard_add(Guard *g, const char *address)
 {
         Function *f;
 
-        if (g->n_functions == g->allocated) {
-                size_t a = g->allocated ? g->allocated * 2 : 16;
-                Function **l = realloc(g->functions, a * sizeof *l);
-                if (!l)
-                        return NULL;
-                g->functions = l;
-                g->allocated = a;
-        }
+        if (!GREEDY_REALLOC(g->functions, g->allocated, g->n_functions, 16))
+                return NULL;
         f = calloc(1, sizeof *f);
         if (!f)
                 return NULL;

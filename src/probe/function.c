@@ -152,14 +152,8 @@ static int list_virtio_parents(const char *root, VirtioParent **ret, size_t *ret
                 *base = 0;
                 parent = strrchr(target, '/');
                 parent = parent ? parent + 1 : target;
-                if (n == allocated) {
-                        size_t m = allocated ? allocated * 2 : 64;
-                        VirtioParent *nl = realloc(l, m * sizeof *l);
-                        if (!nl)
-                                return -ENOMEM;
-                        l = nl;
-                        allocated = m;
-                }
+                if (!GREEDY_REALLOC(l, allocated, n, 64))
+                        return -ENOMEM;
                 if (pci_address_normalize(parent, l[n].address) < 0 || !streq(l[n].address, parent))
                         continue;
                 strcpy(l[n].name, de->d_name);

@@ -417,15 +417,8 @@ int sysfs_list_addresses(const char *dir, const char *except, char ***ret)
                 if (except && streq(a, except))
                         continue;
                 /* Grown by doubling: strv_extend() walks the list each time, which adds up over hundreds. */
-                if (n + 1 >= allocated) {
-                        size_t m = allocated ? allocated * 2 : 32;
-                        char **nl = realloc(l, m * sizeof(char *));
-                        if (!nl)
-                                return -ENOMEM;
-                        l = nl;
-                        allocated = m;
-                        l[n] = NULL;
-                }
+                if (!GREEDY_REALLOC(l, allocated, n + 1, 32))
+                        return -ENOMEM;
                 l[n] = strdup(a);
                 if (!l[n])
                         return -ENOMEM;

@@ -4,6 +4,8 @@
 /* Small helpers in the style of systemd's and kmod's macro.h: automatic cleanup and friends. */
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,3 +92,25 @@ static inline int negative_errno(void)
 {
         return errno > 0 ? -errno : -EIO;
 }
+
+/* Makes room for one more element in *array (n in use, *allocated allocated), doubling from `first`: lists
+ * built one element at a time stay linear. Returns false (array untouched) when memory runs out. */
+static inline bool greedy_realloc(void **array, size_t *allocated, size_t n, size_t first, size_t size)
+{
+        size_t a;
+        void *p;
+
+        if (n < *allocated)
+                return true;
+        a = *allocated ? *allocated * 2 : first;
+        if (a < *allocated || a > SIZE_MAX / size)
+                return false;
+        p = realloc(*array, a * size);
+        if (!p)
+                return false;
+        *array = p;
+        *allocated = a;
+        return true;
+}
+#define GREEDY_REALLOC(array, allocated, n, first) \
+        greedy_realloc((void **) &(array), &(allocated), (n), (first), sizeof *(array))
