@@ -35,6 +35,15 @@ _noreturn_ static void child_unbind(const char *pin_path, const char *pin, const
         _exit(0);
 }
 
+/* Both ends of a pipe or socket pair, if open (a pair not yet made holds -1s). */
+static void close_pair(int p[2])
+{
+        if (p[0] >= 0)
+                close(p[0]);
+        if (p[1] >= 0)
+                close(p[1]);
+}
+
 static int unbind_paths(const char *root, const char *address, const char *driver, char *unbind_path,
                         size_t unbind_size, char *pin_path, size_t pin_size)
 {
@@ -64,20 +73,15 @@ int unbind_spawn(const char *root, const char *address, const char *driver, cons
                 return negative_errno();
         if (ret_gate_fd && pipe2(gate, O_CLOEXEC) < 0) {
                 r = negative_errno();
-                close(fds[0]);
-                close(fds[1]);
+                close_pair(fds);
                 return r;
         }
 
         pid = fork();
         if (pid < 0) {
                 r = negative_errno();
-                close(fds[0]);
-                close(fds[1]);
-                if (gate[0] >= 0) {
-                        close(gate[0]);
-                        close(gate[1]);
-                }
+                close_pair(fds);
+                close_pair(gate);
                 return r;
         }
         if (pid == 0) {
@@ -130,17 +134,14 @@ int unbind_spare_start(UnbindSpare *ret)
                 return negative_errno();
         if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0) {
                 r = negative_errno();
-                close(job[0]);
-                close(job[1]);
+                close_pair(job);
                 return r;
         }
         pid = fork();
         if (pid < 0) {
                 r = negative_errno();
-                close(job[0]);
-                close(job[1]);
-                close(fds[0]);
-                close(fds[1]);
+                close_pair(job);
+                close_pair(fds);
                 return r;
         }
         if (pid == 0) {

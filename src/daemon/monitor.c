@@ -78,11 +78,12 @@ static void handle_pci_unbind(Guard *g, const char *address, const char *why)
         /* A refused function: only the pin, read fresh, and off the loop (pin-worker.c): the drivers_probe that
          * follows holds the device lock (a pin back in place before it stops the bind outright). The full
          * re-probe waits until nothing more urgent is pending, and leaves driver_override to the worker. */
-        if (function_known_refused(f) && g->config.pin && guard_may_act(g) && pin_worker_queue(g, f, why)) {
-                guard_decide_later(g, address, DECIDE_KEEP_OVERRIDE, why);
-                return;
-        }
         if (function_known_refused(f)) {
+                if (g->config.pin && guard_may_act(g) && pin_worker_queue(g, f, why)) {
+                        guard_decide_later(g, address, DECIDE_KEEP_OVERRIDE, why);
+                        return;
+                }
+                /* No thread for it: in line, fresh. */
                 f->evidence.driver_override_read = false;
                 refuse_ensure_pin(g, f, why);
         }
