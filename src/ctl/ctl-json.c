@@ -373,19 +373,19 @@ static void text_int64(Text *t, int64_t v)
         text_append(t, p, (size_t) (b + sizeof b - p));
 }
 
-/* Elements written as text already, printed as the array placeholder (empty) wherever it appears. */
+/* Where the elements of the array placeholder go: they are written by the caller, around this text. */
 typedef struct Splice {
         struct json_object *placeholder;
-        const Text *elements;
+        size_t at;      /* set when the placeholder is printed */
 } Splice;
 
-static void text_value(Text *t, struct json_object *o, int level, int flags, const Splice *splice)
+static void text_value(Text *t, struct json_object *o, int level, int flags, Splice *splice)
 {
         bool first = true;
 
         if (splice && o && o == splice->placeholder) {
                 text_literal(t, "[");
-                text_append(t, splice->elements->buf, splice->elements->n);
+                splice->at = t->n;
                 text_literal(t, "\n");
                 text_indent(t, level);
                 text_literal(t, "]");
@@ -709,7 +709,7 @@ int ctl_json_function_text(CtlJsonText *t, const Ctl *c, const CtlFunction *f)
         /* An element of the "functions" array: level 2 of the document. */
         Emitter m = { .text = t, .level = 2, .first = true };
 
-        if (t->n > 0)
+        if (t->elements++ > 0)
                 text_literal(t, ",");
         text_literal(t, "\n");
         text_indent(t, 2);
@@ -727,16 +727,32 @@ void ctl_json_text_done(CtlJsonText *t)
         *t = (CtlJsonText) {};
 }
 
-int ctl_json_print_with_functions(FILE *f, struct json_object *doc, struct json_object *functions,
-                                  const CtlJsonText *functions_text)
+int ctl_json_render_around(struct json_object *doc, struct json_object *functions, CtlJsonText *ret,
+                           size_t *ret_at)
 {
-        const Splice splice = { .placeholder = functions, .elements = functions_text };
+        Splice splice = { .placeholder = functions, .at = SIZE_MAX };
         Text t = {};
-        int r = 0;
 
         /* No slash escaping: "\/" is valid JSON but makes paths hard to read and to grep. */
         text_value(&t, doc, 0, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE,
-                   functions && functions_text ? &splice : NULL);
+                   &splice);
+        text_literal(&t, "\n");
+        if (t.failed || splice.at == SIZE_MAX) {
+                free(t.buf);
+                return t.failed ? -ENOMEM : -EINVAL;
+        }
+        *ret = t;
+        *ret_at = splice.at;
+        return 0;
+}
+
+int ctl_json_print(FILE *f, struct json_object *o)
+{
+        Text t = {};
+        int r = 0;
+
+        text_value(&t, o, 0, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE,
+                   NULL);
         text_literal(&t, "\n");
         if (t.failed)
                 r = -ENOMEM;
@@ -744,11 +760,6 @@ int ctl_json_print_with_functions(FILE *f, struct json_object *doc, struct json_
                 r = -EIO;
         free(t.buf);
         return r;
-}
-
-int ctl_json_print(FILE *f, struct json_object *o)
-{
-        return ctl_json_print_with_functions(f, o, NULL, NULL);
 }
 
 static struct json_object *problems_array(const ConfigProblems *p)

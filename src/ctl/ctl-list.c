@@ -38,22 +38,50 @@ typedef struct Row {
         char cell[_COL_MAX][96]; /* the longest: a driver name (64), "offered-pci-cfg (recorded)" */
 } Row;
 
+/* The cells of every row, back to back, each ended by its NUL, and the width of each column so far. A listing of
+ * hundreds of functions fills a few pages this way instead of a Row each: every page a process touches for the
+ * first time costs a page fault, and on a virtual machine a fault costs as much as a dozen system calls. */
 typedef struct Table {
-        Row *rows;
-        size_t n, allocated;
+        char *text;
+        size_t used, allocated;
+        size_t n_rows;
+        size_t width[_COL_MAX];
 } Table;
 
 static void table_done(Table *t)
 {
-        free(t->rows);
+        free(t->text);
         *t = (Table){};
 }
 
-static Row *table_add(Table *t)
+static int table_add(Table *t, const Row *row)
 {
-        if (!GREEDY_REALLOC(t->rows, t->allocated, t->n, 16))
-                return NULL;
-        return &t->rows[t->n++];
+        size_t length[_COL_MAX], total = 0;
+
+        for (size_t c = 0; c < _COL_MAX; c++) {
+                length[c] = strlen(row->cell[c]);
+                total += length[c] + 1;
+        }
+        if (t->used + total > t->allocated) {
+                size_t a = t->allocated ? t->allocated : 4096;
+                char *p;
+
+                while (a < t->used + total)
+                        a *= 2;
+                p = realloc(t->text, a);
+                if (!p)
+                        return -ENOMEM;
+                t->text = p;
+                t->allocated = a;
+        }
+        for (size_t c = 0; c < _COL_MAX; c++) {
+                memcpy(t->text + t->used, row->cell[c], length[c] + 1);
+                t->used += length[c] + 1;
+                if (length[c] > t->width[c])
+                        t->width[c] = length[c];
+        }
+        t->n_rows++;
+        return 0;
 }
 
 static const char *dash_if_empty(const char *s)
@@ -147,21 +175,21 @@ static void print_line(const size_t width[_COL_MAX], const char *const cells[_CO
 static void table_print(const Table *t)
 {
         size_t width[_COL_MAX];
+        const char *p = t->text;
 
         for (size_t c = 0; c < _COL_MAX; c++) {
                 width[c] = strlen(column_title[c]);
-                for (size_t i = 0; i < t->n; i++) {
-                        size_t l = strlen(t->rows[i].cell[c]);
-                        if (l > width[c])
-                                width[c] = l;
-                }
+                if (t->width[c] > width[c])
+                        width[c] = t->width[c];
         }
 
         print_line(width, column_title);
-        for (size_t i = 0; i < t->n; i++) {
+        for (size_t i = 0; i < t->n_rows; i++) {
                 const char *cells[_COL_MAX];
-                for (size_t c = 0; c < _COL_MAX; c++)
-                        cells[c] = t->rows[i].cell[c];
+                for (size_t c = 0; c < _COL_MAX; c++) {
+                        cells[c] = p;
+                        p += strlen(p) + 1;
+                }
                 print_line(width, cells);
         }
 }
@@ -206,8 +234,10 @@ int verb_list(Ctl *c, bool json, bool all)
         _cleanup_strv_free_ char **addresses = NULL;
         unsigned n_virtio = 0, n_verdict[_VERDICT_MAX] = {}, n_decision[_DECISION_MAX] = {};
         struct json_object *doc = NULL, *functions = NULL;
-        CtlJsonText functions_text = {};
+        CtlJsonText functions_text = {}, around = {};
+        size_t around_at = 0;
         Table table = {};
+        Row row;
         int r, ret = CTL_EXIT_OK;
 
         /* Kept for the whole listing only: nothing else probes more than a few functions. */
@@ -249,6 +279,13 @@ int verb_list(Ctl *c, bool json, bool all)
                         r = -ENOMEM;
                         goto finish;
                 }
+                /* Everything but the functions is known now: written first, each function as soon as it is
+                 * probed, the rest at the end. Nothing grows with the number of functions (each page a
+                 * process touches first costs a fault). */
+                r = ctl_json_render_around(doc, functions, &around, &around_at);
+                if (r < 0)
+                        goto finish;
+                fwrite(around.buf, 1, around_at, stdout);
         }
 
         for (char **a = addresses; a && *a; a++) {
@@ -277,25 +314,23 @@ int verb_list(Ctl *c, bool json, bool all)
                         r = ctl_json_function_text(&functions_text, c, &f);
                         if (r < 0)
                                 goto finish;
+                        fwrite(functions_text.buf, 1, functions_text.n, stdout);
+                        functions_text.n = 0;
                 } else {
-                        Row *row = table_add(&table);
-                        if (!row) {
-                                r = -ENOMEM;
+                        fill_row(&row, &f);
+                        r = table_add(&table, &row);
+                        if (r < 0)
                                 goto finish;
-                        }
-                        fill_row(row, &f);
                 }
         }
 
-        if (json) {
-                r = ctl_json_print_with_functions(stdout, doc, functions, &functions_text);
-                if (r < 0)
-                        goto finish;
-        } else {
-                if (table.n > 0)
+        if (json)
+                fwrite(around.buf + around_at, 1, around.n - around_at, stdout);
+        else {
+                if (table.n_rows > 0)
                         table_print(&table);
                 printf("%s%u virtio function%s: %u translated, %u bypass, %u unknown; %u allowed, %u refused%s\n",
-                       table.n > 0 ? "\n" : "", n_virtio, n_virtio == 1 ? "" : "s",
+                       table.n_rows > 0 ? "\n" : "", n_virtio, n_virtio == 1 ? "" : "s",
                        n_verdict[VERDICT_TRANSLATED], n_verdict[VERDICT_BYPASS], n_verdict[VERDICT_UNKNOWN],
                        n_decision[DECISION_ALLOW], n_decision[DECISION_REFUSE],
                        c->config.mode == GUARD_MODE_AUDIT && n_decision[DECISION_REFUSE] > 0
@@ -309,6 +344,7 @@ finish:
         c->probe_cache = probe_cache_free(c->probe_cache);
         json_object_put(doc);
         ctl_json_text_done(&functions_text);
+        ctl_json_text_done(&around);
         table_done(&table);
         if (fflush(stdout) != 0 && r >= 0)
                 r = -EIO;

@@ -71,14 +71,16 @@ int ctl_json_print(FILE *f, struct json_object *o);
 typedef struct CtlJsonText {
         char *buf;
         size_t n, allocated;
+        size_t elements; /* functions appended so far, also those already written out and dropped */
         bool failed;
 } CtlJsonText;
 /* Append one function, as the next element of the document's "functions" array: the same text that
  * ctl_json_function() would print there. Returns 0 or -ENOMEM. */
 int ctl_json_function_text(CtlJsonText *t, const Ctl *c, const CtlFunction *f);
-/* ctl_json_print(), with the elements in functions_text printed as the (empty) array functions of doc. */
-int ctl_json_print_with_functions(FILE *f, struct json_object *doc, struct json_object *functions,
-                                  const CtlJsonText *functions_text);
+/* doc as ctl_json_print() prints it, cut where the elements of its (empty) array `functions` go: the caller
+ * writes ret->buf[0, *ret_at), the elements, then the rest. Returns 0 or -ENOMEM. */
+int ctl_json_render_around(struct json_object *doc, struct json_object *functions, CtlJsonText *ret,
+                           size_t *ret_at);
 void ctl_json_text_done(CtlJsonText *t);
 
 /* Verbs. Each returns an exit code. */
