@@ -260,6 +260,7 @@ int verb_list(Ctl *c, bool json, bool all)
         (void) probe_cache_snapshot_records(c->probe_cache, c->root);
         /* And one at the virtio bus: each function's virtioN without listing the function's directory. */
         (void) probe_cache_snapshot_virtio(c->probe_cache, c->root);
+        probe_cache_defer_closes(c->probe_cache);
 
         daemon_r = daemon_state_read(c->root, &daemon_state);
 

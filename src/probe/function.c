@@ -46,6 +46,10 @@ struct ProbeCache {
         VirtioParent *virtio;   /* the virtio devices on the bus and their PCI functions when
                                  * probe_cache_snapshot_virtio() listed them, sorted by address; NULL: no snapshot */
         size_t n_virtio;
+        int groups_fd;          /* ROOT/sys/kernel/iommu_groups; -1: not opened yet, -2: could not be */
+        bool defer_closes;      /* probe_cache_defer_closes() */
+        int deferred[64];       /* descriptors of earlier probes, not closed yet */
+        size_t n_deferred;
 };
 
 int probe_cache_new(ProbeCache **ret)
@@ -55,12 +59,62 @@ int probe_cache_new(ProbeCache **ret)
         if (!c)
                 return -ENOMEM;
         c->devicetree = -1;
+        c->groups_fd = -1;
         *ret = c;
         return 0;
 }
 
+void probe_cache_defer_closes(ProbeCache *c)
+{
+        if (c)
+                c->defer_closes = true;
+}
+
+static void cache_close_deferred(ProbeCache *c)
+{
+        sysfs_close_all(c->deferred, c->n_deferred);
+        c->n_deferred = 0;
+}
+
+/* Take the descriptors of a probe that is done (emptying fds), or leave them to the caller to close. */
+static void cache_defer(ProbeCache *c, SysfsFds *fds)
+{
+        if (!c || !c->defer_closes)
+                return;
+        if (c->n_deferred + fds->n > ELEMENTSOF(c->deferred))
+                cache_close_deferred(c);
+        if (c->n_deferred + fds->n > ELEMENTSOF(c->deferred))
+                return;
+        memcpy(c->deferred + c->n_deferred, fds->fd, fds->n * sizeof fds->fd[0]);
+        c->n_deferred += fds->n;
+        fds->n = 0;
+}
+
+/* ROOT/sys/kernel/iommu_groups, opened on first use; -1 when it cannot be (then paths from the root). */
+static int cache_groups_fd(ProbeCache *c, const char *root)
+{
+        char path[PATH_MAX];
+
+        if (!c || c->groups_fd == -2)
+                return -1;
+        if (c->groups_fd >= 0)
+                return c->groups_fd;
+        if (snprintf(path, sizeof path, "%s/sys/kernel/iommu_groups", strempty(root)) >= (int) sizeof path)
+                c->groups_fd = -2;
+        else {
+                c->groups_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (c->groups_fd < 0)
+                        c->groups_fd = -2;
+        }
+        return c->groups_fd >= 0 ? c->groups_fd : -1;
+}
+
 static void cache_reset(ProbeCache *c)
 {
+        cache_close_deferred(c);
+        if (c->groups_fd >= 0)
+                close(c->groups_fd);
+        c->groups_fd = -1;
         free(c->root);
         c->root = NULL;
         c->devicetree = -1;
@@ -576,7 +630,7 @@ int probe_function(const ProbeOptions *o, const char *address, Evidence *ret)
         ProbeCache *cache;
         ConfigBytes cfg;
         Evidence e;
-        int r;
+        int groups_fd, r;
 
         if (!o)
                 o = &defaults;
@@ -585,12 +639,14 @@ int probe_function(const ProbeOptions *o, const char *address, Evidence *ret)
 
         /* Every attribute is opened relative to the function's directory: one path lookup instead of one
          * per attribute. */
+        /* The groups' directory before the function's: the probe's own descriptors stay contiguous. */
+        cache = cache_for(o->cache, o->root);
+        groups_fd = cache_groups_fd(cache, o->root);
+
         fd = sysfs_open_function(o->root, a);
         if (fd < 0)
                 return fd;
         sysfs_fds_add(&fds, fd);
-
-        cache = cache_for(o->cache, o->root);
 
         /* The address is normalised, so it fits: copied without evidence_init()'s snprintf(). */
         evidence_init(&e, NULL);
@@ -602,7 +658,7 @@ int probe_function(const ProbeOptions *o, const char *address, Evidence *ret)
 
         read_driver(o, fd, &e, &fds);
 
-        r = sysfs_read_iommu_group_keep_at(o->root, fd, &e, &fds);
+        r = sysfs_read_iommu_group_keep_at(o->root, groups_fd, fd, &e, &fds);
         if (r < 0) {
                 /* A link that cannot be understood still means the function sits behind an IOMMU. */
                 e.group_kind = IOMMU_GROUP_REAL;
@@ -631,5 +687,6 @@ int probe_function(const ProbeOptions *o, const char *address, Evidence *ret)
 #endif
 
         *ret = e;
+        cache_defer(cache, &fds);
         return 0;
 }

@@ -40,6 +40,9 @@ int probe_cache_snapshot_records(ProbeCache *c, const char *root);
  * snapshot has nothing for, or whose virtioN is gone since, is still listed). Same terms as above. Returns 0, or
  * -errno and no snapshot. */
 int probe_cache_snapshot_virtio(ProbeCache *c, const char *root);
+/* For a listing: the descriptors each probe opened are closed in batches (a close_range() per dozens of
+ * functions, not per function) and at the latest by probe_cache_free(). Never for a long-lived cache. */
+void probe_cache_defer_closes(ProbeCache *c);
 
 /*
  * Normalise a PCI address: "00:03.0" → "0000:00:03.0", hex digits lower-case.

@@ -140,21 +140,37 @@ void sysfs_fds_add(SysfsFds *f, int fd)
                 (void) close(fd);
 }
 
-void sysfs_fds_close(SysfsFds *f)
+void sysfs_close_all(const int *fd, size_t n)
 {
-        int lo = INT_MAX, hi = -1;
+        int sorted[64];
 
-        for (size_t i = 0; i < f->n; i++) {
-                lo = f->fd[i] < lo ? f->fd[i] : lo;
-                hi = f->fd[i] > hi ? f->fd[i] : hi;
-        }
-        /* n distinct descriptors spanning exactly n numbers: every number in between is one of ours. */
-        if (f->n > 1 && (size_t) (hi - lo) + 1 == f->n && close_range((unsigned) lo, (unsigned) hi, 0) >= 0) {
-                f->n = 0;
+        if (n > ELEMENTSOF(sorted)) {
+                for (size_t i = 0; i < n; i++)
+                        (void) close(fd[i]);
                 return;
         }
-        for (size_t i = 0; i < f->n; i++)
-                (void) close(f->fd[i]);
+        /* In order, then one close_range() per run of consecutive numbers: a probe's descriptors are opened one
+         * after another, so a batch is one run or a few. */
+        for (size_t i = 0; i < n; i++) {
+                size_t j = i;
+                for (; j > 0 && sorted[j - 1] > fd[i]; j--)
+                        sorted[j] = sorted[j - 1];
+                sorted[j] = fd[i];
+        }
+        for (size_t i = 0; i < n;) {
+                size_t j = i + 1;
+                while (j < n && sorted[j] == sorted[j - 1] + 1)
+                        j++;
+                if (j - i == 1 || close_range((unsigned) sorted[i], (unsigned) sorted[j - 1], 0) < 0)
+                        for (size_t k = i; k < j; k++)
+                                (void) close(sorted[k]);
+                i = j;
+        }
+}
+
+void sysfs_fds_close(SysfsFds *f)
+{
+        sysfs_close_all(f->fd, f->n);
         f->n = 0;
 }
 
@@ -338,10 +354,10 @@ static bool is_domain_type(const char *type)
 
 int sysfs_read_iommu_group_at(const char *root, int dir_fd, Evidence *e)
 {
-        return sysfs_read_iommu_group_keep_at(root, dir_fd, e, NULL);
+        return sysfs_read_iommu_group_keep_at(root, -1, dir_fd, e, NULL);
 }
 
-int sysfs_read_iommu_group_keep_at(const char *root, int dir_fd, Evidence *e, SysfsFds *keep)
+int sysfs_read_iommu_group_keep_at(const char *root, int groups_fd, int dir_fd, Evidence *e, SysfsFds *keep)
 {
         char path[PATH_MAX], group[32], name[64], number[24], *end;
         unsigned long n;
@@ -376,9 +392,14 @@ int sysfs_read_iommu_group_keep_at(const char *root, int dir_fd, Evidence *e, Sy
                 memmove(number, p, strlen(p) + 1);
         }
 
-        if (path_join(path, sizeof path,
-                      (const char *const[]) { strempty(root), "/sys/kernel/iommu_groups/", number, "/type" }, 4) < 0 ||
-            sysfs_read_line_keep_at(AT_FDCWD, path, e->group_type, sizeof e->group_type, keep) < 0)
+        /* Through the groups' directory when the caller holds it: two path components instead of six. */
+        if ((groups_fd >= 0 ? path_join(path, sizeof path, (const char *const[]) { number, "/type" }, 2)
+                            : path_join(path, sizeof path,
+                                        (const char *const[]) { strempty(root), "/sys/kernel/iommu_groups/", number,
+                                                                "/type" },
+                                        4)) < 0 ||
+            sysfs_read_line_keep_at(groups_fd >= 0 ? groups_fd : AT_FDCWD, path, e->group_type, sizeof e->group_type,
+                                    keep) < 0)
                 e->group_type[0] = 0; /* older kernels have no type; the group still counts */
 
         /* vfio names its no-IOMMU groups; no other group has this name. Such a group has no default domain, so

@@ -29,6 +29,8 @@ typedef struct SysfsFds {
 void sysfs_fds_add(SysfsFds *f, int fd);
 /* Close every descriptor in f and empty it. */
 void sysfs_fds_close(SysfsFds *f);
+/* Close the n distinct descriptors in fd: one close_range() per run of consecutive numbers. */
+void sysfs_close_all(const int *fd, size_t n);
 
 /* The first line of a small attribute, without its newline. Returns the length, or -errno. */
 int sysfs_read_line(const char *path, char *buf, size_t size);
@@ -54,7 +56,8 @@ int sysfs_virtio_child_at(int dir_fd, char *buf, size_t size);
  * ROOT/sys/kernel/iommu_groups/N. Returns 0 (also without a group), or -errno when the link exists but cannot
  * be understood. */
 int sysfs_read_iommu_group_at(const char *root, int dir_fd, Evidence *e);
-int sysfs_read_iommu_group_keep_at(const char *root, int dir_fd, Evidence *e, SysfsFds *keep);
+/* The same; groups_fd, when ≥ 0, is ROOT/sys/kernel/iommu_groups opened (a listing opens it once). */
+int sysfs_read_iommu_group_keep_at(const char *root, int groups_fd, int dir_fd, Evidence *e, SysfsFds *keep);
 
 /* The entries of dir that are PCI addresses exactly as the kernel writes them, except `except` (may be NULL),
  * sorted; *ret NULL-terminated (strv_free). Returns the count, or -errno (-ENOENT: no such directory). */

@@ -5,6 +5,7 @@
  * malformed functions, non-virtio functions, truncated config space, and the daemon's records.
  */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -18,6 +19,7 @@
 #include "core/verdict.h"
 #include "probe/probe.h"
 #include "probe/record.h"
+#include "probe/sysfs.h"
 #include "shared/macro.h"
 #include "shared/strv.h"
 
@@ -480,6 +482,69 @@ START_TEST(test_snapshots)
 }
 END_TEST
 
+static int count_open_fds(void)
+{
+        DIR *d = opendir("/proc/self/fd");
+        struct dirent *de;
+        int n = 0;
+
+        ck_assert_ptr_nonnull(d);
+        while ((de = readdir(d)))
+                if (de->d_name[0] != '.')
+                        n++;
+        closedir(d);
+        return n - 1; /* the directory's own */
+}
+
+/* A listing's cache closes descriptors in batches: the same evidence, nothing left open after it, and the
+ * batches close exactly what the probes opened even when their numbers have gaps. */
+START_TEST(test_deferred_closes)
+{
+        const char *root = root_of("probe-q35-iommu");
+        _cleanup_strv_free_ char **addresses = NULL;
+        ProbeOptions o = { .root = root, .use_records = true };
+        ProbeCache *cache = NULL;
+        Evidence with, without;
+        int before, gap, fds[5];
+
+        before = count_open_fds();
+        ck_assert_int_eq(probe_cache_new(&cache), 0);
+        probe_cache_defer_closes(cache);
+        ck_assert_int_gt(probe_list_functions(root, &addresses), 5);
+        /* Probed many times over: more descriptors than one batch holds, and one held by somebody else in the
+         * middle of a batch (it must stay open). */
+        gap = -1;
+        for (int round = 0; round < 12; round++)
+                for (char **a = addresses; *a; a++) {
+                        o.cache = cache;
+                        ck_assert_int_eq(probe_function(&o, *a, &with), 0);
+                        if (round == 3 && gap < 0)
+                                gap = open("/dev/null", O_RDONLY | O_CLOEXEC);
+                        o.cache = NULL;
+                        ck_assert_int_eq(probe_function(&o, *a, &without), 0);
+                        ck_assert_msg(memcmp(&with, &without, sizeof with) == 0, "%s differs with the cache", *a);
+                }
+        ck_assert_int_ge(gap, 0);
+        ck_assert_int_gt(count_open_fds(), before + 1);
+        probe_cache_free(cache);
+        ck_assert_int_eq(fcntl(gap, F_GETFD), FD_CLOEXEC);
+        close(gap);
+        ck_assert_int_eq(count_open_fds(), before);
+
+        /* Out of order, with gaps: every one closed, nothing else. */
+        for (int i = 0; i < 5; i++)
+                ck_assert_int_ge(fds[i] = open("/dev/null", O_RDONLY | O_CLOEXEC), 0);
+        gap = fds[2];
+        sysfs_close_all((const int[]) { fds[4], fds[0], fds[3], fds[1] }, 4);
+        ck_assert_int_eq(fcntl(gap, F_GETFD), FD_CLOEXEC);
+        for (int i = 0; i < 5; i++)
+                if (i != 2)
+                        ck_assert_int_eq(fcntl(fds[i], F_GETFD), -1);
+        close(gap);
+        ck_assert_int_eq(count_open_fds(), before);
+}
+END_TEST
+
 static void write_bytes(const char *path, const void *bytes, size_t n)
 {
         int fd = open(path, O_WRONLY | O_TRUNC | O_CREAT, 0644);
@@ -734,6 +799,7 @@ int main(void)
         tcase_add_test(tc, test_truncated_config);
         tcase_add_test(tc, test_records);
         tcase_add_test(tc, test_snapshots);
+        tcase_add_test(tc, test_deferred_closes);
         tcase_add_test(tc, test_malformed_attributes);
         tcase_add_test(tc, test_features_permission_denied);
         suite_add_tcase(s, tc);
