@@ -19,7 +19,7 @@ int verb_check(Ctl *c, const char *address)
 
         if (ctl_parse_address(address, addr) < 0)
                 return CTL_EXIT_USAGE;
-        r = ctl_function_probe(c, addr, &f);
+        r = ctl_function_probe(c, addr, false, &f);
         if (r == -ENOENT) {
                 fprintf(stderr, "vfio-guardctl: no PCI function %s\n", addr);
                 return CTL_EXIT_USAGE;

@@ -328,7 +328,7 @@ static int probe_members(const Ctl *c, const CtlFunction *f, Member **ret, size_
                 return -ENOMEM;
         for (int i = 0; i < r; i++) {
                 snprintf(m[i].address, sizeof m[i].address, "%s", addresses[i]);
-                m[i].error = ctl_function_probe(c, addresses[i], &m[i].f);
+                m[i].error = ctl_function_probe(c, addresses[i], false, &m[i].f);
                 m[i].probed = m[i].error >= 0;
         }
         *ret = m;
@@ -438,7 +438,7 @@ int verb_explain(Ctl *c, const char *address, bool json)
 
         if (ctl_parse_address(address, a) < 0)
                 return CTL_EXIT_USAGE;
-        r = ctl_function_probe(c, a, &f);
+        r = ctl_function_probe(c, a, false, &f);
         if (r == -ENOENT) {
                 fprintf(stderr, "vfio-guardctl: no PCI function %s\n", a);
                 return CTL_EXIT_USAGE;

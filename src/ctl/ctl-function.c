@@ -19,7 +19,7 @@ int ctl_parse_address(const char *s, char ret[PCI_ADDRESS_MAX])
         return r;
 }
 
-int ctl_function_probe(const Ctl *c, const char *address, CtlFunction *ret)
+int ctl_function_probe(const Ctl *c, const char *address, bool virtio_only, CtlFunction *ret)
 {
         ProbeOptions o = {
                 .root = c->root,
@@ -28,6 +28,7 @@ int ctl_function_probe(const Ctl *c, const char *address, CtlFunction *ret)
                  * what only a register read would tell comes from the daemon's record, or stays unknown. */
                 .use_records = true,
                 .cache = c->probe_cache,
+                .virtio_only = virtio_only,
         };
         CtlFunction f;
         int r;

@@ -292,7 +292,7 @@ int verb_list(Ctl *c, bool json, bool all)
         for (char **a = addresses; a && *a; a++) {
                 CtlFunction f;
 
-                r = ctl_function_probe(c, *a, &f);
+                r = ctl_function_probe(c, *a, !all, &f);
                 if (r == -ENOENT)
                         continue; /* removed while we listed: not an error */
                 if (r < 0) {

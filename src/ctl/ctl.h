@@ -47,7 +47,8 @@ void ctl_done(Ctl *c);
 /* Normalise ADDRESS for a verb, printing a message on stderr when malformed. Returns 0 or -EINVAL. */
 int ctl_parse_address(const char *s, char ret[PCI_ADDRESS_MAX]);
 /* Probe and assess one function. Returns 0, -EINVAL (malformed address), -ENOENT (absent), other -errno. */
-int ctl_function_probe(const Ctl *c, const char *address, CtlFunction *ret);
+/* virtio_only: for a listing that shows only virtio functions (ProbeOptions.virtio_only). */
+int ctl_function_probe(const Ctl *c, const char *address, bool virtio_only, CtlFunction *ret);
 /* "set", "clear" or "?": bit 33 as far as the evidence tells. Legacy-only functions cannot offer it: "clear". */
 const char *ctl_bit33_string(const CtlFunction *f);
 /* Short evidence source for tables: "negotiated", "offered-bar (recorded)", "transport", "none". */

@@ -352,7 +352,26 @@ static uint16_t le16(const uint8_t *p)
  * bridge, another vendor) reads the attribute files, which must then be well-formed: vendor and device are
  * required, the rest only describes. When the attributes name a virtio function whose readable config says
  * otherwise, the config bytes belong to no function we can trust (cfg->ids_differ): the transport says so. */
-static int read_ids(int dir_fd, Evidence *e, ConfigBytes *cfg, SysfsFds *keep)
+/* Whether the function is surely not virtio, from its config space and one attribute: a complete type 0 header
+ * whose vendor is a real one (not the 0xffff of an SR-IOV virtual function, whose IDs only sysfs knows) and not
+ * virtio's, and a vendor attribute (what the kernel matches drivers on) that agrees it is not virtio's. Fills the
+ * vendor and device then. Anything unsure: false, and the full reading follows. */
+static bool surely_not_virtio(int dir_fd, const ConfigBytes *cfg, Evidence *e, SysfsFds *keep)
+{
+        const uint8_t *h = cfg->bytes;
+        uint32_t vendor;
+
+        if (cfg->size < PCI_CONFIG_HEADER_SIZE || (h[0x0e] & 0x7f) != 0 || le16(h) == 0xffff ||
+            le16(h) == PCI_VENDOR_ID_VIRTIO)
+                return false;
+        if (sysfs_read_hex_keep_at(dir_fd, "vendor", 0xffff, &vendor, keep) < 0 || vendor == PCI_VENDOR_ID_VIRTIO)
+                return false;
+        e->vendor = vendor;
+        e->device = le16(h + 2);
+        return true;
+}
+
+static int read_ids(int dir_fd, Evidence *e, ConfigBytes *cfg, SysfsFds *keep, bool virtio_only)
 {
         static const struct {
                 const char *name;
@@ -387,6 +406,8 @@ static int read_ids(int dir_fd, Evidence *e, ConfigBytes *cfg, SysfsFds *keep)
                 format_modalias(e, e->modalias);
                 return 0;
         }
+        if (virtio_only && surely_not_virtio(dir_fd, cfg, e, keep))
+                return 0;
 
         for (size_t i = 0; i < ELEMENTSOF(attrs); i++) {
                 r = sysfs_read_hex_at(dir_fd, attrs[i].name, attrs[i].max, &v);
@@ -652,9 +673,14 @@ int probe_function(const ProbeOptions *o, const char *address, Evidence *ret)
         evidence_init(&e, NULL);
         memcpy(e.address, a, sizeof a);
 
-        r = read_ids(fd, &e, &cfg, &fds);
+        r = read_ids(fd, &e, &cfg, &fds, o->virtio_only);
         if (r < 0)
                 return r;
+        if (o->virtio_only && !virtio_pci_is_virtio(e.vendor, e.device)) {
+                *ret = e;
+                cache_defer(cache, &fds);
+                return 0;
+        }
 
         read_driver(o, fd, &e, &fds);
 

@@ -25,6 +25,9 @@ typedef struct ProbeOptions {
         bool skip_driver_override;    /* an unbind of this function is in flight: do not touch the attribute
                                        * that takes the device lock (DESIGN.md section 4) */
         ProbeCache *cache;            /* NULL: nothing kept between calls */
+        bool virtio_only;             /* a listing of virtio functions: a function that is surely not one is
+                                       * left after its IDs (no driver, override, group; vendor and device
+                                       * only) */
 } ProbeOptions;
 
 /* Returns 0 or -ENOMEM. */

@@ -248,11 +248,16 @@ int sysfs_read_line(const char *path, char *buf, size_t size)
 
 int sysfs_read_hex_at(int dir_fd, const char *name, uint32_t max, uint32_t *ret)
 {
+        return sysfs_read_hex_keep_at(dir_fd, name, max, ret, NULL);
+}
+
+int sysfs_read_hex_keep_at(int dir_fd, const char *name, uint32_t max, uint32_t *ret, SysfsFds *keep)
+{
         char line[64], *end;
         unsigned long v;
         int r;
 
-        r = sysfs_read_line_at(dir_fd, name, line, sizeof line);
+        r = sysfs_read_line_keep_at(dir_fd, name, line, sizeof line, keep);
         if (r < 0)
                 return r;
         if (!isxdigit((unsigned char) line[0]) && !(line[0] == '0' && line[1] == 'x'))

@@ -44,6 +44,7 @@ int sysfs_read_all_keep_at(int dir_fd, const char *name, char *buf, size_t size,
 /* "0x1af4\n" and friends. Returns 0, -errno, or -EINVAL when not a number no larger than max. */
 int sysfs_read_hex(const char *path, uint32_t max, uint32_t *ret);
 int sysfs_read_hex_at(int dir_fd, const char *name, uint32_t max, uint32_t *ret);
+int sysfs_read_hex_keep_at(int dir_fd, const char *name, uint32_t max, uint32_t *ret, SysfsFds *keep);
 /* The last component of a symlink's target. Returns 0 or -errno (-ENOENT when there is no link). */
 int sysfs_read_link_basename(const char *path, char *buf, size_t size);
 int sysfs_read_link_basename_at(int dir_fd, const char *name, char *buf, size_t size);

@@ -575,6 +575,17 @@ START_TEST(test_malformed_attributes)
 
         /* The scenario is built by main() under the name "damaged" from probe-q35-iommu. */
 
+        /* A listing of virtio functions leaves one that is surely not virtio after its IDs: the e1000e's header
+         * names Intel, and so does its vendor attribute. */
+        o.virtio_only = true;
+        ck_assert_int_eq(probe_function(&o, "0000:00:02.0", &e), 0);
+        ck_assert_uint_eq(e.vendor, 0x8086);
+        ck_assert_uint_eq(e.device, 0x10d3);
+        ck_assert_int_eq(e.group_number, -1);
+        o.virtio_only = false;
+        ck_assert_int_eq(probe_function(&o, "0000:00:02.0", &e), 0);
+        ck_assert_int_ge(e.group_number, 0);
+
         /* Config space that is not a virtio type 0 header (the e1000e at 00:02.0): the IDs come from the
          * attribute files, and vendor and device must be well-formed. */
         snprintf(path, sizeof path, "%s/sys/bus/pci/devices/0000:00:02.0/vendor", o.root);
@@ -612,6 +623,19 @@ START_TEST(test_malformed_attributes)
         ck_assert_uint_eq(e.device, 0x1000);
         ck_assert_int_eq(e.transport, TRANSPORT_UNKNOWN);
         ASSERT_CONTAINS(e.transport_problem, "config space is not that of 1af4:1000 (its header says 8086:10d3");
+        /* The same for a listing of virtio functions: the attributes say virtio, so no early end. */
+        o.virtio_only = true;
+        ck_assert_int_eq(probe_function(&o, "0000:00:0b.0", &e), 0);
+        ck_assert_uint_eq(e.vendor, 0x1af4);
+        ASSERT_CONTAINS(e.transport_problem, "config space is not that of 1af4:1000 (its header says 8086:10d3");
+        /* Nor when the header reads 0xffff, as an SR-IOV virtual function's does (only sysfs has its IDs). */
+        other[0] = other[1] = 0xff;
+        write_bytes(path, other, sizeof other);
+        ck_assert_int_eq(probe_function(&o, "0000:00:0b.0", &e), 0);
+        ck_assert_uint_eq(e.vendor, 0x1af4);
+        ck_assert_uint_eq(e.device, 0x1000);
+        ck_assert_int_ge(e.group_number, 0);
+        o.virtio_only = false;
         config[0x0e] = 0x01;
         write_bytes(path, config, sizeof config);
         ck_assert_int_eq(probe_function(&o, "0000:00:0b.0", &e), 0);
