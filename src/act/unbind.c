@@ -28,9 +28,16 @@ _noreturn_ static void child_unbind(const char *pin_path, const char *pin, const
 {
         int r;
 
+        /* The unbind first: vfio-pci runtime-suspends the function right after binding it, and an unbind that
+         * comes after the suspend waits for it and for the resume; the pin write (it takes the device lock too)
+         * would come before it for nothing. Unbinding first is as safe: until the unbind returns, vfio-pci
+         * holds the function and no other driver can take it; after, the kernel does not probe it again by
+         * itself, and anybody who does (drivers_probe, bind, new_id) before the pin below makes a bind uevent
+         * that the caller sees while this child lives (the daemon decides again at its end, and re-pins there
+         * before any hand-back). Under the BPF LSM nobody else may write driver_override at all. */
+        r = act_write_attr(unbind_path, address);
         if (pin)
                 (void) act_write_attr(pin_path, pin);
-        r = act_write_attr(unbind_path, address);
         (void) !write(result_fd, &r, sizeof r);
         _exit(0);
 }

@@ -13,9 +13,9 @@
 #include <sys/types.h>
 
 /*
- * Fork a child that first writes pin (when non-NULL) to the function's driver_override — so that, whenever the
- * unbind completes, only the native driver can take the function, even if the caller is gone by then — and
- * then writes ADDRESS to ROOT/sys/bus/pci/drivers/DRIVER/unbind. The child reports the outcome of the unbind
+ * Fork a child that writes ADDRESS to ROOT/sys/bus/pci/drivers/DRIVER/unbind and, right when that write
+ * returns, pin (when non-NULL) to the function's driver_override — so that only the native driver can take the
+ * function next, even if the caller is gone by then (why in this order: unbind.c). The child reports the outcome of the unbind
  * write (0 or -errno; a failed pin write is left to the caller's re-pin) through a pipe, not its exit status:
  * an errno does not always fit in one, and tools like valgrind rewrite it.
  * Returns 0, the child's pid in *ret_pid and the pipe's read end (non-blocking, close-on-exec) in

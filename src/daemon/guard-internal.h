@@ -47,6 +47,13 @@ typedef struct Function {
         int unbind_result_fd;     /* the child reports the outcome of its write here */
         char unbind_driver[64];
         bool unbind_stuck;
+        bool refusal_unannounced; /* its journal entry and status wait until the child is done, or a while */
+        bool bound_while_unbinding; /* a guarded driver's bind uevent came while the child was at work */
+        /* The pin thread's outcome, written already, its journal entry waiting (refuse_pin_outcome_later()). */
+        bool pin_report_pending;
+        int pin_report_r;
+        char pin_report_old[PIN_VALUE_MAX];
+        const char *pin_report_why;
         sd_event_source *unbind_child;
         sd_event_source *unbind_timer;
 } Function;
@@ -75,11 +82,15 @@ struct Guard {
          * the probes that the unbind and bind uevents of the same libvirt sequence ask for. */
         sd_event_source *decide_source;
         uint64_t decide_seq;
+        uint64_t decide_first_usec;    /* CLOCK_MONOTONIC: when the queue was last armed from empty */
 
         /* An unbind child forked ahead of time (refuse.c): a vfio bind is answered without a fork. */
         UnbindSpare spare;
         sd_event_source *spare_source;
         PinWorker *pin_worker;         /* pin checks off the loop (pin-worker.c), started on first use */
+        sd_event_source *pin_report_source; /* journals the pin thread's outcomes a little later */
+        unsigned pin_reports_pending;
+        bool pin_reports_flushing;
 
         struct udev *udev;
         struct udev_monitor *monitor;
@@ -139,6 +150,8 @@ bool function_is_pinned(const Function *f);
 /* refuse.c: the unbind job. */
 int refuse_start(Guard *g, Function *f, const char *driver);
 void refuse_cancel_watch(Function *f);
+/* Journal a refusal whose entry still waits (refuse_start() defers it while the child writes). */
+void refuse_announce(Guard *g, Function *f);
 /* Fork a spare unbind child once nothing is urgent (when enforcing and none is idle); let it go. */
 void refuse_want_spare(Guard *g);
 void refuse_drop_spare(Guard *g);
@@ -147,9 +160,15 @@ void refuse_ensure_pin(Guard *g, Function *f, const char *why);
 /* The outcome of a pin check: r < 0 failed; old NULL: it was in place; else written over old. Journals it and
  * updates the function (not its record). */
 void refuse_pin_outcome(Guard *g, Function *f, const char *old, int r, const char *why);
+/* The same, its journal entry a little later (before any other entry, at the latest). */
+void refuse_pin_outcome_later(Guard *g, Function *f, const char *old, int r, const char *why);
+/* Journal the outcomes that wait, now, in order. */
+void refuse_flush_pin_reports(Guard *g);
 
 /* pin-worker.c: the pin check of a refused function, in a thread (false: not queued, do it in line). */
 bool pin_worker_queue(Guard *g, Function *f, const char *why);
+/* Drop the job of this address if the thread has not taken it yet. */
+void pin_worker_cancel(Guard *g, const char *address);
 /* Around a fork: true when the thread is between jobs, and then it stays so until pin_worker_resume(). A child
  * forked while the thread is inside a library call could inherit that library's lock held (umockdev's preload
  * in the tests has no fork handlers). false: busy, nothing held. */

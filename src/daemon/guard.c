@@ -39,6 +39,8 @@ static uint64_t now_usec(clockid_t clock)
 
 void guard_emit(Guard *g, const GuardEvent *ev)
 {
+        /* Earlier events first: the pin thread's outcomes wait a little (refuse_pin_outcome_later()). */
+        refuse_flush_pin_reports(g);
         g->sink(ev, g->sink_userdata);
 }
 
@@ -109,6 +111,9 @@ static Function *guard_add(Guard *g, const char *address)
 
 static void function_free_slot(Guard *g, Function *f)
 {
+        /* Journalled while the function is still known (flushing looks at the list). */
+        if (f->pin_report_pending)
+                refuse_flush_pin_reports(g);
         for (size_t i = 0; i < g->n_functions; i++)
                 if (g->functions[i] == f) {
                         memmove(g->functions + i, g->functions + i + 1,
@@ -430,8 +435,14 @@ int guard_decide(Guard *g, const char *address, DecideFlags flags, const char *w
 /* How long a queued re-decision waits. The steps of a management stack's bind (override, unbind, drivers_probe)
  * follow each other within milliseconds; a re-probe started in between would hold up the loop just when the vfio
  * bind uevent arrives. The refusal does not wait for it: a vfio bind is acted on at once, and the pin of a refused
- * function is checked at once, by the pin thread. */
+ * function is checked at once, by the pin thread.
+ * Each request pushes the deadline to DECIDE_DELAY_USEC from now: a hand-back and the next bind (a management
+ * stack trying again, a benchmark) are uevents less than the delay apart, and a deadline counted from the first
+ * of them fell right on the next vfio bind (a re-probe takes tens of milliseconds under emulation). Never more
+ * than DECIDE_MAX_WAIT_USEC after the request that armed the queue, so that a steady stream of uevents cannot
+ * starve it. */
 #define DECIDE_DELAY_USEC (100 * 1000ULL)
+#define DECIDE_MAX_WAIT_USEC (1000 * 1000ULL)
 
 static int on_decide_queued(sd_event_source *s, uint64_t usec, void *userdata)
 {
@@ -472,6 +483,7 @@ void guard_decide_later(Guard *g, const char *address, DecideFlags flags, const 
 {
         Function *f = guard_find(g, address);
         int enabled = SD_EVENT_OFF, r;
+        uint64_t now, due;
 
         if (!g->decide_source) {
                 r = sd_event_add_time_relative(g->event, &g->decide_source, CLOCK_MONOTONIC, DECIDE_DELAY_USEC, 0,
@@ -502,11 +514,17 @@ void guard_decide_later(Guard *g, const char *address, DecideFlags flags, const 
                 f->decide_flags = ((f->decide_flags | flags) & ~DECIDE_KEEP_OVERRIDE) | keep;
         }
         f->decide_why = why;
-        /* Armed: the earlier deadline stands (requests merge); otherwise wait the delay from now. */
+        /* The delay from now, within the longest wait of the queue (requests merge). */
         (void) sd_event_source_get_enabled(g->decide_source, &enabled);
-        if (enabled != SD_EVENT_OFF)
-                return;
-        r = sd_event_source_set_time_relative(g->decide_source, DECIDE_DELAY_USEC);
+        r = sd_event_now(g->event, CLOCK_MONOTONIC, &now);
+        if (r >= 0) {
+                if (enabled == SD_EVENT_OFF)
+                        g->decide_first_usec = now;
+                due = now + DECIDE_DELAY_USEC;
+                if (due > g->decide_first_usec + DECIDE_MAX_WAIT_USEC)
+                        due = g->decide_first_usec + DECIDE_MAX_WAIT_USEC;
+                r = sd_event_source_set_time(g->decide_source, due);
+        }
         if (r >= 0)
                 r = sd_event_source_set_enabled(g->decide_source, SD_EVENT_ONESHOT);
         if (r < 0) {
@@ -671,8 +689,13 @@ Guard *guard_free(Guard *g)
         refuse_drop_spare(g);
         pin_worker_stop(g);
         kernel_enforce_done(g);
+        g->notify = false; /* the journal entries below change no status any more */
+        refuse_flush_pin_reports(g);
+        g->pin_report_source = sd_event_source_disable_unref(g->pin_report_source);
         for (size_t i = 0; i < g->n_functions; i++) {
-                /* Do not wait for, nor kill, an unbind child: the pins stay, the unbind finishes on its own. */
+                /* Do not wait for, nor kill, an unbind child: the pins stay, the unbind finishes on its own. Its
+                 * refusal is journalled all the same. */
+                refuse_announce(g, g->functions[i]);
                 refuse_cancel_watch(g->functions[i]);
                 free(g->functions[i]);
         }

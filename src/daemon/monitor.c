@@ -47,8 +47,14 @@ static void handle_pci_bind(Guard *g, const char *address, const char *driver)
         Function *f = guard_find(g, address);
         bool guarded = driver && *driver && config_driver_is_guarded(&g->config, driver);
 
-        if (f && f->unbind_pid > 0)
-                return; /* our own unbind is in flight: its end re-decides */
+        if (f && f->unbind_pid > 0) {
+                /* Our own unbind is in flight: its end re-decides. A guarded driver's bind now is either the
+                 * one being undone (its uevent came late) or a new one after the child's unbind: the end
+                 * decides at once and may unbind again, instead of waiting in the queue without doing so. */
+                if (guarded)
+                        f->bound_while_unbinding = true;
+                return;
+        }
 
         /* A known refusal with settled evidence: no probing first, unbind at once (the end of the unbind
          * re-decides). */

@@ -96,7 +96,7 @@ static int on_pin_done(sd_event_source *s, int fd, uint32_t revents, void *userd
 
                 if (!f || j->r == -ENOENT)
                         continue; /* gone, or a kernel without driver_override */
-                refuse_pin_outcome(g, f, j->wrote || j->r < 0 ? j->old : NULL, j->r, j->why);
+                refuse_pin_outcome_later(g, f, j->wrote || j->r < 0 ? j->old : NULL, j->r, j->why);
                 if (j->wrote || j->r < 0)
                         function_record(g, f);
         }
@@ -177,6 +177,22 @@ bool pin_worker_queue(Guard *g, Function *f, const char *why)
         }
         pthread_mutex_unlock(&w->lock);
         return queued;
+}
+
+void pin_worker_cancel(Guard *g, const char *address)
+{
+        PinWorker *w = g->pin_worker;
+
+        if (!w)
+                return;
+        pthread_mutex_lock(&w->lock);
+        for (size_t i = 0; i < w->n_todo; i++)
+                if (streq(w->todo[i].address, address)) {
+                        memmove(w->todo + i, w->todo + i + 1, (w->n_todo - i - 1) * sizeof w->todo[0]);
+                        w->n_todo--;
+                        break; /* one job per address at most (pin_worker_queue()) */
+                }
+        pthread_mutex_unlock(&w->lock);
 }
 
 bool pin_worker_pause(Guard *g)

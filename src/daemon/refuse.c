@@ -15,6 +15,12 @@
 #include "daemon/guard-internal.h"
 #include "probe/record.h"
 
+/* How long the journal entry and the status of a refusal may wait for the unbind child. Both wake another process
+ * (journald, the service manager) that would take the CPU from the child just before or during its write: vfio-pci
+ * suspends the function right after binding it, and an unbind that comes after that must wait for the suspend and
+ * the resume. Long enough for the usual unbind, far below the stuck-unbind timeout. */
+#define ANNOUNCE_DELAY_USEC (50 * 1000ULL)
+
 void refuse_cancel_watch(Function *f)
 {
         f->unbind_child = sd_event_source_disable_unref(f->unbind_child);
@@ -24,16 +30,19 @@ void refuse_cancel_watch(Function *f)
         f->unbind_result_fd = -1;
 }
 
-static int on_spare_wanted(sd_event_source *s, void *userdata)
+/* Without a spare the next unbind forks on the spot: slower, not less safe. Not while the pin thread is inside a
+ * write: asked again when its job is done. */
+static void spare_start(Guard *g)
 {
-        Guard *g = userdata;
-
-        /* Without a spare the next unbind forks on the spot: slower, not less safe. Not while the pin thread
-         * is inside a write: asked again when its job is done. */
         if (g->spare.pid <= 0 && guard_may_act(g) && pin_worker_pause(g)) {
                 (void) unbind_spare_start(&g->spare);
                 pin_worker_resume(g);
         }
+}
+
+static int on_spare_wanted(sd_event_source *s, void *userdata)
+{
+        spare_start(userdata);
         return 0;
 }
 
@@ -90,7 +99,19 @@ void refuse_ensure_pin(Guard *g, Function *f, const char *why)
          * queues. */
 }
 
-void refuse_pin_outcome(Guard *g, Function *f, const char *old, int r, const char *why)
+/* What a pin outcome changes in the function: at once. */
+static void pin_outcome_state(Function *f, const char *old, int r)
+{
+        if (r < 0)
+                return;
+        snprintf(f->evidence.driver_override, sizeof f->evidence.driver_override, "%s", PIN_NATIVE_DRIVER);
+        f->evidence.driver_override_read = true;
+        if (old)
+                f->pinned_by_guard = true;
+}
+
+/* Its journal entry, if any: nothing when the pin was in place already (whoever put it there). */
+static void pin_outcome_emit(Guard *g, Function *f, const char *old, int r, const char *why)
 {
         if (r < 0) {
                 guard_emit_function(g, f, EVENT_ACTION_FAILED, LOG_ERR, "pin", PIN_NATIVE_DRIVER,
@@ -98,11 +119,8 @@ void refuse_pin_outcome(Guard *g, Function *f, const char *old, int r, const cha
                                     strerror(-r));
                 return;
         }
-        snprintf(f->evidence.driver_override, sizeof f->evidence.driver_override, "%s", PIN_NATIVE_DRIVER);
-        f->evidence.driver_override_read = true;
         if (!old)
-                return; /* it was in place already (whoever put it there) */
-        f->pinned_by_guard = true;
+                return;
         if (old[0])
                 guard_emit_function(g, f, EVENT_PINNED, LOG_NOTICE, "re-pin", PIN_NATIVE_DRIVER,
                                     "%s: driver_override had been set to \"%s\"; pinned it back to %s (%s)",
@@ -113,6 +131,86 @@ void refuse_pin_outcome(Guard *g, Function *f, const char *old, int r, const cha
                                     PIN_NATIVE_DRIVER, why);
 }
 
+void refuse_pin_outcome(Guard *g, Function *f, const char *old, int r, const char *why)
+{
+        pin_outcome_state(f, old, r);
+        pin_outcome_emit(g, f, old, r, why);
+}
+
+static int on_pin_reports(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        refuse_flush_pin_reports(userdata);
+        return 0;
+}
+
+void refuse_flush_pin_reports(Guard *g)
+{
+        if (g->pin_reports_pending == 0 || g->pin_reports_flushing)
+                return;
+        g->pin_reports_flushing = true;
+        for (size_t i = 0; i < g->n_functions; i++) {
+                Function *f = g->functions[i];
+                if (!f->pin_report_pending)
+                        continue;
+                f->pin_report_pending = false;
+                pin_outcome_emit(g, f, f->pin_report_r < 0 ? NULL : f->pin_report_old, f->pin_report_r,
+                                 f->pin_report_why);
+        }
+        g->pin_reports_pending = 0;
+        g->pin_reports_flushing = false;
+        if (g->pin_report_source)
+                (void) sd_event_source_set_enabled(g->pin_report_source, SD_EVENT_OFF);
+}
+
+/* The pin thread's re-pin after an unbind uevent comes in the middle of a management stack's bind sequence
+ * (override, unbind, drivers_probe): its journal entry would wake journald just when the vfio bind may follow
+ * and the guard needs the CPU (ANNOUNCE_DELAY_USEC). The state changes at once; the entry follows within
+ * the delay, or before any other entry (guard_emit() flushes), so the journal keeps the order of events. */
+void refuse_pin_outcome_later(Guard *g, Function *f, const char *old, int r, const char *why)
+{
+        int k;
+
+        pin_outcome_state(f, old, r);
+        if (r >= 0 && !old)
+                return; /* nothing to journal */
+        if (f->pin_report_pending)
+                refuse_flush_pin_reports(g);
+        if (!g->pin_report_source) {
+                k = sd_event_add_time_relative(g->event, &g->pin_report_source, CLOCK_MONOTONIC,
+                                               ANNOUNCE_DELAY_USEC, 0, on_pin_reports, g);
+                if (k < 0) {
+                        pin_outcome_emit(g, f, old, r, why);
+                        return;
+                }
+        } else if (g->pin_reports_pending == 0 &&
+                   sd_event_source_set_time_relative(g->pin_report_source, ANNOUNCE_DELAY_USEC) < 0) {
+                pin_outcome_emit(g, f, old, r, why);
+                return;
+        }
+        (void) sd_event_source_set_enabled(g->pin_report_source, SD_EVENT_ONESHOT);
+        f->pin_report_pending = true;
+        f->pin_report_r = r;
+        f->pin_report_why = why;
+        snprintf(f->pin_report_old, sizeof f->pin_report_old, "%s", old ?: "");
+        g->pin_reports_pending++;
+}
+
+void refuse_announce(Guard *g, Function *f)
+{
+        if (!f->refusal_unannounced)
+                return;
+        f->refusal_unannounced = false;
+        guard_emit_function(g, f, EVENT_BIND_REFUSED, LOG_NOTICE, "unbind", f->unbind_driver,
+                            "%s: %s bound a function the guard refuses; unbinding it%s", f->address,
+                            f->unbind_driver, g->config.pin ? ", pinning it to " PIN_NATIVE_DRIVER : "");
+        status_update(g);
+}
+
+static uint64_t announce_delay(const Guard *g)
+{
+        return g->unbind_timeout_usec < ANNOUNCE_DELAY_USEC ? g->unbind_timeout_usec : ANNOUNCE_DELAY_USEC;
+}
+
 static int on_unbind_timeout(sd_event_source *s, uint64_t usec, void *userdata)
 {
         Function *f = userdata;
@@ -120,6 +218,16 @@ static int on_unbind_timeout(sd_event_source *s, uint64_t usec, void *userdata)
         _cleanup_free_ Holder *h = NULL;
         char holders[512] = "";
         int n;
+
+        /* The first expiry is the deferred journal entry; the same timer then waits for the rest of the
+         * stuck-unbind timeout. */
+        if (f->refusal_unannounced) {
+                refuse_announce(g, f);
+                if (g->unbind_timeout_usec > announce_delay(g) &&
+                    sd_event_source_set_time_relative(s, g->unbind_timeout_usec - announce_delay(g)) >= 0 &&
+                    sd_event_source_set_enabled(s, SD_EVENT_ONESHOT) >= 0)
+                        return 0;
+        }
 
         n = holders_find(g->root, f->address, f->evidence.group_number, &h);
         if (n > 0)
@@ -157,6 +265,7 @@ static int on_unbind_done(sd_event_source *s, const siginfo_t *si, void *userdat
         bool was_stuck = f->unbind_stuck;
         int r, k;
 
+        refuse_announce(g, f); /* the refusal is journalled before its outcome */
         r = unbind_result(f->unbind_result_fd);
         kernel_enforce_unexempt(g, f->unbind_pid);
         (void) record_mark_unbinding(g->root, f->address, false);
@@ -170,6 +279,7 @@ static int on_unbind_done(sd_event_source *s, const siginfo_t *si, void *userdat
                 guard_drop(g, f);
                 kernel_enforce_sync(g); /* its vfio nodes went with it */
                 status_update(g);
+                refuse_want_spare(g);
                 return 0;
         }
 
@@ -177,6 +287,7 @@ static int on_unbind_done(sd_event_source *s, const siginfo_t *si, void *userdat
                 guard_emit_function(g, f, EVENT_ACTION_FAILED, LOG_ERR, "unbind", driver,
                                     "%s: could not unbind it from %s: %s", address, driver, strerror(-r));
                 status_update(g);
+                refuse_want_spare(g);
                 return 0;
         }
 
@@ -197,6 +308,9 @@ static int on_unbind_done(sd_event_source *s, const siginfo_t *si, void *userdat
                         guard_emit_function(g, f, EVENT_ACTION_FAILED, LOG_ERR, "re-pin", PIN_NATIVE_DRIVER,
                                             "%s: could not pin driver_override again: %s", address, strerror(-k));
         }
+        /* The next spare now, not when the next vfio bind is already being unbound (a fork copies the page
+         * tables: milliseconds of CPU under emulation). A management stack waits for the hand-back anyway. */
+        spare_start(g);
         if (g->config.reprobe && guard_may_act(g)) {
                 k = reprobe_function(g->root, address, PIN_NATIVE_DRIVER,
                                      g->config.pin && f->evidence.driver_override_read &&
@@ -213,12 +327,20 @@ static int on_unbind_done(sd_event_source *s, const siginfo_t *si, void *userdat
                             was_stuck ? " after its holders let go" : "", actions);
         function_record(g, f);
 
-        /* Fresh evidence, no new unbind: the kernel's own bind/unbind uevents drive anything further. It waits
-         * behind the monitor: another function's vfio bind may be pending. */
-        guard_decide_later(g, address, 0, "unbind finished");
         /* vfio let it go: its device node, and the group node when it was the last vfio member, are gone, and
          * their numbers may go to another group next; allow them again. */
         kernel_enforce_sync(g);
+
+        /* A guarded driver bound it again while the child was at work (the monitor leaves such a bind to this
+         * place): decided now, and unbound again if it still holds it. */
+        if (f->bound_while_unbinding) {
+                f->bound_while_unbinding = false;
+                (void) guard_decide(g, address, DECIDE_MAY_UNBIND, "bind while unbinding");
+                return 0;
+        }
+        /* Fresh evidence, no new unbind: the kernel's own bind/unbind uevents drive anything further. It waits
+         * behind the monitor: another function's vfio bind may be pending. */
+        guard_decide_later(g, address, 0, "unbind finished");
         return 0;
 }
 
@@ -253,8 +375,6 @@ int refuse_start(Guard *g, Function *f, const char *driver)
         int gate = -1;
         bool gated = g->kernel_mode == KERNEL_MODE_BPF_LSM && g->config.pin;
         const char *pin = g->config.pin ? PIN_NATIVE_DRIVER : NULL;
-        /* Tell readers (vfio-guardctl) not to touch driver_override while the unbind holds the device lock. */
-        (void) record_mark_unbinding(g->root, f->address, true);
 
         /* The spare child first: no fork between the bind uevent and the unbind write. Its job is its gate:
          * it is exempt before it learns what to write. */
@@ -280,7 +400,6 @@ int refuse_start(Guard *g, Function *f, const char *driver)
                 if (paused)
                         pin_worker_resume(g);
                 if (r < 0) {
-                        (void) record_mark_unbinding(g->root, f->address, false);
                         guard_emit_function(g, f, EVENT_ACTION_FAILED, LOG_ERR, "unbind", driver,
                                             "%s: could not start unbinding it from %s: %s", f->address, driver,
                                             strerror(-r));
@@ -295,31 +414,40 @@ int refuse_start(Guard *g, Function *f, const char *driver)
                                             "pins it after the unbind", f->address, (int) pid, strerror(-r));
                 close(gate);
         }
+        /* A pin check the unbind uevent before this bind asked for is not needed any more (the child pins, and
+         * the end of the job re-pins): it would take the device lock while the child unbinds. */
+        pin_worker_cancel(g, f->address);
+        /* The child has its job: the rest only reports, and waits where it can. Tell readers (vfio-guardctl)
+         * not to touch driver_override while the unbind holds the device lock (advisory). */
+        (void) record_mark_unbinding(g->root, f->address, true);
         f->unbind_pid = pid;
         f->unbind_stuck = false;
+        f->bound_while_unbinding = false;
         snprintf(f->unbind_driver, sizeof f->unbind_driver, "%s", driver);
         if (g->config.pin)
-                f->pinned_by_guard = true; /* the child writes it first */
+                f->pinned_by_guard = true; /* the child writes it right after the unbind */
+        f->refused_bindings++;
+        g->refused_bindings++;
 
         r = sd_event_add_child(g->event, &f->unbind_child, pid, WEXITED, on_unbind_done, f);
         if (r >= 0)
-                r = sd_event_add_time_relative(g->event, &f->unbind_timer, CLOCK_MONOTONIC, g->unbind_timeout_usec,
-                                               0, on_unbind_timeout, f);
+                r = sd_event_add_time_relative(g->event, &f->unbind_timer, CLOCK_MONOTONIC, announce_delay(g), 0,
+                                               on_unbind_timeout, f);
         if (r < 0) {
                 /* Cannot watch it: the child still does its job; the next uevent re-decides. */
+                f->refusal_unannounced = true;
+                refuse_announce(g, f);
                 guard_emit_function(g, f, EVENT_ACTION_FAILED, LOG_ERR, "unbind", driver,
                                     "%s: cannot watch the unbind child %d: %s", f->address, (int) pid, strerror(-r));
                 refuse_cancel_watch(f);
+                (void) record_mark_unbinding(g->root, f->address, false);
                 f->unbind_pid = 0;
                 return r;
         }
 
-        refuse_want_spare(g);
-        f->refused_bindings++;
-        g->refused_bindings++;
-        guard_emit_function(g, f, EVENT_BIND_REFUSED, LOG_NOTICE, "unbind", driver,
-                            "%s: %s bound a function the guard refuses; unbinding it%s", f->address, driver,
-                            g->config.pin ? ", pinning it to " PIN_NATIVE_DRIVER : "");
-        status_update(g);
+        /* The BIND_REFUSED entry and the status: when the child is done, or after announce_delay(), whichever
+         * comes first (on_unbind_done(), on_unbind_timeout()); always before the outcome. The next spare is
+         * forked when the child is done. */
+        f->refusal_unannounced = true;
         return 0;
 }

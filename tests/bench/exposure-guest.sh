@@ -6,10 +6,13 @@
 
 N=${BENCH_N:-60}
 ROUNDS=${BENCH_STORM_ROUNDS:-3}
+CASES=" ${BENCH_CASES:-all} "
 F=$MODERN_RNG
 STORM=""
 for slot in 08 09 0a 0b; do for fn in 0 1 2 3 4 5 6 7; do STORM="$STORM 0000:00:$slot.$fn"; done; done
 B=/usr/lib/vmtest/bench-bind
+# want CASE: BENCH_CASES names it (or is unset/"all").
+want() { case "$CASES" in *" all "*|*" $1 "*) return 0;; esac; return 1; }
 bench() { "$B" "$@" | while read -r line; do note "BENCH $line"; done; }
 
 wait_guard 120 || exit 1
@@ -23,24 +26,26 @@ systemctl mask --runtime vfio-guard.service >/dev/null 2>&1
 for f in $BYPASS $STORM; do echo > "$PCI/devices/$f/driver_override"; done
 
 note "BENCH-INFO function $F (virtio-rng, modern, bypass), $N binds per case, $ROUNDS storm rounds of 32"
-bench floor "$F" "$N"
+want floor && bench floor "$F" "$N"
 
 /usr/lib/vmtest/refguard "$F" $STORM > /run/refguard.out &
 rg=$!
 wait_for 10 grep -q listening /run/refguard.out
-bench window "$F" "$N" 0 reference
-bench storm reference-storm "$ROUNDS" $STORM
+want reference && bench window "$F" "$N" 0 reference
+want reference-storm && bench storm reference-storm "$ROUNDS" $STORM
 kill "$rg"
 for f in $STORM; do restore "$f" >/dev/null 2>&1; echo > "$PCI/devices/$f/driver_override"; done
 
-mkdir -p /run/udev/rules.d
-cat > /run/udev/rules.d/99-bench-unbind.rules <<RULE
+if want udev-rule; then
+        mkdir -p /run/udev/rules.d
+        cat > /run/udev/rules.d/99-bench-unbind.rules <<RULE
 ACTION=="bind", SUBSYSTEM=="pci", KERNEL=="$F", ENV{DRIVER}=="vfio-pci", RUN+="/bin/sh -c 'echo $F > /sys/bus/pci/drivers/vfio-pci/unbind'"
 RULE
-udevadm control --reload
-bench window "$F" "$N" 0 udev-rule
-rm /run/udev/rules.d/99-bench-unbind.rules
-udevadm control --reload
+        udevadm control --reload
+        bench window "$F" "$N" 0 udev-rule
+        rm /run/udev/rules.d/99-bench-unbind.rules
+        udevadm control --reload
+fi
 
 # (d) first as a reactive guard only (KernelEnforcement=no: pin + unbind), then as installed (the BPF LSM
 # refuses the driver_override write itself when the kernel has it).
@@ -48,14 +53,14 @@ systemctl unmask --runtime vfio-guard.service >/dev/null 2>&1
 printf '[Guard]\nKernelEnforcement=no\n' > "$CONF"
 systemctl start vfio-guard.service
 wait_for 120 is_pinned 0000:00:0b.7 || fail "guard did not pin again"
-bench window "$F" "$N" 1 vfio-guardd
-bench storm vfio-guardd-storm "$ROUNDS" $STORM
+want vfio-guardd && bench window "$F" "$N" 1 vfio-guardd
+want vfio-guardd-storm && bench storm vfio-guardd-storm "$ROUNDS" $STORM
 rm -f "$CONF"
 systemctl reload vfio-guard.service
 sleep 5
 note "BENCH-INFO $(systemctl show -p StatusText --value vfio-guard.service)"
-bench window "$F" "$N" 1 vfio-guardd+bpf
-bench storm vfio-guardd+bpf-storm "$ROUNDS" $STORM
+want vfio-guardd+bpf && bench window "$F" "$N" 1 vfio-guardd+bpf
+want vfio-guardd+bpf-storm && bench storm vfio-guardd+bpf-storm "$ROUNDS" $STORM
 refused=0
 for f in $STORM; do
         not_vfio "$f" || fail "storm: $f left on vfio-pci"

@@ -209,6 +209,32 @@ START_TEST(test_unknown_released_on_virtio_bind)
 }
 END_TEST
 
+/* ---- the queue of re-decisions ---- */
+
+/* Each uevent pushes the queued re-decision back (a bind sequence is a stream of uevents), but a steady stream
+ * does not starve it: driverctl unset-override (no uevent), then the native driver's bind uevent every 50 ms,
+ * less than the queue's delay apart; the pin still comes back, within the queue's longest wait. */
+START_TEST(test_queued_decide_not_starved)
+{
+        _cleanup_(guard_freep) Guard *g = NULL;
+        _cleanup_free_ char *syspath = NULL;
+        bool restored = false;
+
+        syspath = testbed_add(t, A_BYPASS, MOCK_BYPASS, "virtio-pci", 3);
+        g = testbed_guard(t, &seen, true, 0);
+        ck_assert_int_eq(guard_start(g), 0);
+        assert_override(A_BYPASS, "virtio-pci");
+
+        testbed_write(t, "sys/bus/pci/devices/" A_BYPASS "/driver_override", "\n", 0);
+        for (unsigned i = 0; i < 60 && !restored; i++) {
+                testbed_uevent(t, syspath, "bind", "virtio-pci");
+                testbed_settle(g, SEC / 20);
+                restored = override_is(g, (const char *[]){ A_BYPASS, "virtio-pci" });
+        }
+        ck_assert(restored);
+}
+END_TEST
+
 /* ---- vfio-pci binds ---- */
 
 START_TEST(test_bind_vfio_bypass)
@@ -245,6 +271,43 @@ START_TEST(test_bind_vfio_bypass)
         ck_assert_uint_eq(seen_count(&seen, EVENT_UNBOUND, A_BYPASS, "unbind,re-pin,reprobe"), 1);
         ck_assert_str_eq(seen_find(&seen, EVENT_BIND_REFUSED, A_BYPASS)->driver, "vfio-pci");
         ck_assert(strstr(guard_status(g), "1 vfio binding refused"));
+}
+END_TEST
+
+/* The libvirt sequence back to back: the pin thread's re-pin after the unbind uevent, then at once the vfio bind
+ * (its override rewritten after the re-pin). The re-pin's journal entry waits a little, but the journal keeps
+ * the order: re-pin, refused, unbound. */
+START_TEST(test_repin_then_bind_order)
+{
+        _cleanup_(guard_freep) Guard *g = NULL;
+        _cleanup_free_ char *syspath = NULL;
+
+        syspath = testbed_add(t, A_BYPASS, MOCK_BYPASS, "virtio-pci", 3);
+        g = testbed_guard(t, &seen, true, 0);
+        ck_assert_int_eq(guard_start(g), 0);
+
+        testbed_write(t, "sys/bus/pci/devices/" A_BYPASS "/driver_override", "vfio-pci\n", 0);
+        testbed_set_driver(t, A_BYPASS, NULL);
+        testbed_uevent(t, syspath, "unbind", NULL);
+        ck_assert(testbed_run_until(g, override_is, (const char *[]){ A_BYPASS, "virtio-pci" }, 5 * SEC));
+
+        testbed_write(t, "sys/bus/pci/devices/" A_BYPASS "/driver_override", "vfio-pci\n", 0);
+        testbed_set_driver(t, A_BYPASS, "vfio-pci");
+        testbed_uevent(t, syspath, "bind", "vfio-pci");
+        ck_assert(testbed_run_until(g, (bool (*)(Guard *, void *)) seen_kind, &(EventKind){ EVENT_UNBOUND }, 5 * SEC));
+
+        const SeenEvent *repin = NULL;
+        const SeenEvent *refused = seen_find(&seen, EVENT_BIND_REFUSED, A_BYPASS);
+        const SeenEvent *unbound = seen_find(&seen, EVENT_UNBOUND, A_BYPASS);
+        for (size_t i = 0; i < seen.n && !repin; i++)
+                if (seen.items[i].kind == EVENT_PINNED && seen.items[i].action && streq(seen.items[i].action, "re-pin"))
+                        repin = &seen.items[i];
+        ck_assert_ptr_nonnull(repin);
+        ck_assert_ptr_nonnull(refused);
+        ck_assert(repin < refused);
+        ck_assert(refused < unbound);
+        ck_assert_uint_eq(seen_count(&seen, EVENT_PINNED, A_BYPASS, "re-pin"), 1);
+        assert_override(A_BYPASS, "virtio-pci");
 }
 END_TEST
 
@@ -640,6 +703,10 @@ START_TEST(test_stuck_unbind)
 
         ck_assert(testbed_run_until(g, (bool (*)(Guard *, void *)) seen_kind, &(EventKind){ EVENT_UNBIND_STUCK }, 5 * SEC));
         const SeenEvent *s = seen_find(&seen, EVENT_UNBIND_STUCK, A_BYPASS);
+        /* The refusal's own entry, deferred while the child writes, comes first all the same. */
+        const SeenEvent *refused = seen_find(&seen, EVENT_BIND_REFUSED, A_BYPASS);
+        ck_assert_ptr_nonnull(refused);
+        ck_assert(refused < s);
         ck_assert_ptr_nonnull(s->holders);
         ck_assert_str_eq(s->holders, "4242 (qemu-system-x86)");
         ck_assert(strstr(s->message, "4242 (qemu-system-x86)"));
@@ -667,9 +734,53 @@ START_TEST(test_stuck_unbind)
         ck_assert_str_eq(buf, A_BYPASS);
         ck_assert(testbed_run_until(g, no_unbind_in_flight, NULL, 5 * SEC));
         ck_assert_uint_eq(seen_count(&seen, EVENT_UNBOUND, A_BYPASS, NULL), 1);
+        ck_assert_uint_eq(seen_count(&seen, EVENT_BIND_REFUSED, A_BYPASS, "unbind"), 1);
         ck_assert(!record_is_unbinding(t->root, A_BYPASS));
         assert_override(A_BYPASS, "virtio-pci");
         assert_file("sys/bus/pci/drivers_probe", A_BYPASS);
+}
+END_TEST
+
+/* A guarded driver binds the function again while the child is at work (after its unbind, before its pin: a
+ * drivers_probe of somebody else). The monitor leaves the bind to the child's end, which unbinds it again. */
+START_TEST(test_bind_while_unbinding)
+{
+        _cleanup_(guard_freep) Guard *g = NULL;
+        _cleanup_free_ char *syspath = NULL;
+        char fifo[4096], buf[64] = "";
+        int fd;
+        ssize_t k;
+
+        snprintf(fifo, sizeof fifo, "%s/sys/bus/pci/drivers/vfio-pci/unbind", t->root);
+        ck_assert_int_eq(unlink(fifo), 0);
+        ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+        syspath = testbed_add(t, A_BYPASS, MOCK_BYPASS, "vfio-pci", 3);
+        g = testbed_guard(t, &seen, true, 5 * SEC);
+        ck_assert_int_eq(guard_start(g), 0);
+        ck_assert_uint_eq(guard_unbinds_in_flight(g), 1);
+
+        /* The bind uevent while the child writes (the mock keeps vfio-pci bound: as if bound again). */
+        testbed_uevent(t, syspath, "bind", "vfio-pci");
+        testbed_settle(g, SEC / 10);
+        ck_assert_uint_eq(guard_unbinds_in_flight(g), 1);
+
+        for (unsigned round = 1; round <= 2; round++) {
+                fd = open(fifo, O_RDONLY | O_CLOEXEC);
+                ck_assert_int_ge(fd, 0);
+                k = read(fd, buf, sizeof buf - 1);
+                close(fd);
+                ck_assert_int_gt(k, 0);
+                buf[k] = '\0';
+                ck_assert_str_eq(buf, A_BYPASS);
+                if (round == 1)
+                        /* The end of the first child starts a second unbind at once. */
+                        ck_assert(testbed_run_until(g, (bool (*)(Guard *, void *)) seen_kind,
+                                                    &(EventKind){ EVENT_UNBOUND }, 5 * SEC));
+        }
+        ck_assert(testbed_run_until(g, no_unbind_in_flight, NULL, 5 * SEC));
+        ck_assert_uint_eq(seen_count(&seen, EVENT_BIND_REFUSED, A_BYPASS, "unbind"), 2);
+        ck_assert_uint_eq(seen_count(&seen, EVENT_UNBOUND, A_BYPASS, NULL), 2);
+        assert_override(A_BYPASS, "virtio-pci");
 }
 END_TEST
 
@@ -688,9 +799,10 @@ START_TEST(test_stop_leaves_stuck_child)
         ck_assert_int_eq(guard_start(g), 0);
         ck_assert_uint_eq(guard_unbinds_in_flight(g), 1);
 
-        /* Stopping neither waits for nor kills the child. */
+        /* Stopping neither waits for nor kills the child; the refusal is journalled all the same. */
         guard_stop(g);
         guard_free(g);
+        ck_assert_uint_eq(seen_count(&seen, EVENT_BIND_REFUSED, A_BYPASS, "unbind"), 1);
         child = waitpid(-1, NULL, WNOHANG);
         ck_assert_int_eq(child, 0);
         fd = open(fifo, O_RDONLY | O_CLOEXEC);
@@ -748,8 +860,9 @@ START_TEST(test_offered_not_read_when_held)
 
         ck_assert_str_eq(seen_find(&seen, EVENT_CLASSIFIED, A_UNKNOWN)->verdict, "unknown");
         ck_assert_str_eq(seen_find(&seen, EVENT_CLASSIFIED, A_UNKNOWN)->decision, "refuse");
-        ck_assert_uint_eq(seen_count(&seen, EVENT_BIND_REFUSED, A_UNKNOWN, "unbind"), 1);
+        /* The entry of the refusal waits for the unbind child (or a while). */
         ck_assert(testbed_run_until(g, no_unbind_in_flight, NULL, 5 * SEC));
+        ck_assert_uint_eq(seen_count(&seen, EVENT_BIND_REFUSED, A_UNKNOWN, "unbind"), 1);
 }
 END_TEST
 
@@ -912,7 +1025,10 @@ static Suite *suite(void)
         ADD(test_spare_gone);
         ADD(test_spare_stopped_with_guard);
         ADD(test_no_spare_in_audit);
+        ADD(test_queued_decide_not_starved);
+        ADD(test_repin_then_bind_order);
         ADD(test_stuck_unbind);
+        ADD(test_bind_while_unbinding);
         ADD(test_stop_leaves_stuck_child);
         ADD(test_offered_read_vfio_idle);
         ADD(test_offered_bypass_refused);
