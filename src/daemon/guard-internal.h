@@ -15,6 +15,7 @@
 #include "probe/probe.h"
 
 typedef struct PinWorker PinWorker;
+typedef struct PinWatch PinWatch;
 
 typedef struct Function {
         Guard *guard;
@@ -91,6 +92,8 @@ struct Guard {
         sd_event_source *pin_report_source; /* journals the pin thread's outcomes a little later */
         unsigned pin_reports_pending;
         bool pin_reports_flushing;
+        PinWatch *pin_watch;           /* inotify on the pinned driver_override files (pin-watch.c) */
+        bool pin_watch_failed;         /* a watch could not be set: journalled once */
 
         struct udev *udev;
         struct udev_monitor *monitor;
@@ -175,6 +178,13 @@ void pin_worker_cancel(Guard *g, const char *address);
 bool pin_worker_pause(Guard *g);
 void pin_worker_resume(Guard *g);
 void pin_worker_stop(Guard *g);
+
+/* pin-watch.c: IN_MODIFY of a pinned driver_override queues its pin check (started on first use). */
+/* Watch f's driver_override while the guard pins it (refused, Pin=yes, enforcing); stop watching otherwise. */
+void pin_watch_update(Guard *g, Function *f);
+/* The function is forgotten or freed. */
+void pin_watch_forget(Guard *g, const char *address);
+void pin_watch_stop(Guard *g);
 
 /* kernel-enforce.c */
 /* After every configuration load (start: before enumeration; reload: before re-applying): open, keep or unpin

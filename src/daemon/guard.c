@@ -122,6 +122,7 @@ static void function_free_slot(Guard *g, Function *f)
                         break;
                 }
         refuse_cancel_watch(f);
+        pin_watch_forget(g, f->address);
         free(f);
 }
 
@@ -175,6 +176,7 @@ void guard_forget(Guard *g, const char *address)
                                        .action = "forget",
                                        .message = "could not remove the record of a function that went away" },
                         g->sink_userdata);
+        pin_watch_forget(g, address);
         if (!f)
                 return;
         if (f->decided && f->guarded)
@@ -340,6 +342,7 @@ int guard_decide(Guard *g, const char *address, DecideFlags flags, const char *w
                 f->assessment = a;
                 f->decided = true;
                 f->guarded = false;
+                pin_watch_update(g, f);
                 return 0;
         }
 
@@ -419,6 +422,8 @@ int guard_decide(Guard *g, const char *address, DecideFlags flags, const char *w
 
         function_record(g, f);
         status_update(g);
+        /* From now on a rewrite of the pin is seen as it happens (or no longer watched). */
+        pin_watch_update(g, f);
 
         /* A refused unknown function that has just been pinned while unbound can now be read safely: once. */
         if (a.verdict == VERDICT_UNKNOWN && (flags & DECIDE_MAY_READ_OFFERED) && !(flags & DECIDE_RETRIED) &&
@@ -687,6 +692,7 @@ Guard *guard_free(Guard *g)
         monitor_stop(g);
         g->decide_source = sd_event_source_disable_unref(g->decide_source);
         refuse_drop_spare(g);
+        pin_watch_stop(g);
         pin_worker_stop(g);
         kernel_enforce_done(g);
         g->notify = false; /* the journal entries below change no status any more */

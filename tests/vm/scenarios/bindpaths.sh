@@ -60,3 +60,27 @@ refused=0
 for f in $BYPASS; do refused=$((refused + $(journal_count "$MID_BIND_REFUSED" "$f"))); done
 note "bind-refused journal entries in total: $refused"
 check "no bind-refused entry for the translated function" [ "$(journal_count "$MID_BIND_REFUSED" "$MODERN_NET")" = 0 ]
+
+# Reactive mode (bindpaths-reactive): driver_override rewritten and nothing else — no unbind, so no uevent at
+# all. The guard's inotify watch on the attribute sees the write and the pin is back within 2 s, journalled
+# with what had been written over it. (With the BPF LSM the write itself fails: nothing to watch for.)
+if grep -q '^KernelEnforcement=no' "$CONF" 2>/dev/null; then
+        repinned() {
+                journalctl -b -q --no-pager -o cat MESSAGE_ID="$MID_PINNED" VFIO_GUARD_DEVICE="$1" \
+                        VFIO_GUARD_ACTION=re-pin 2>/dev/null |
+                        grep -c 'had been set to "vfio-pci".*(driver_override written)'
+        }
+        repinned_since() { [ "$(repinned "$1")" -gt "$2" ]; }
+        for f in $BYPASS; do
+                wait_for 10 is_pinned "$f" || fail "watch: $f not pinned before the write"
+                before=$(repinned "$f")
+                echo vfio-pci > "$PCI/devices/$f/driver_override"
+                if wait_for 2 is_pinned "$f"; then
+                        ok "watch: driver_override of $f rewritten alone: pinned back within 2 s"
+                else
+                        fail "watch: driver_override of $f still '$(override "$f")' 2 s after the write"
+                fi
+                check "watch: $f re-pin journalled, naming vfio-pci" wait_for 10 repinned_since "$f" "$before"
+                check "watch: $f still on virtio-pci" is_drv "$f" virtio-pci
+        done
+fi
