@@ -20,6 +20,7 @@
 
 typedef struct PinWatchEntry {
         int wd;
+        bool modified;              /* an IN_MODIFY in the events being read */
         char address[PCI_ADDRESS_MAX];
 } PinWatchEntry;
 
@@ -86,7 +87,9 @@ static int on_pin_watch(sd_event_source *s, int fd, uint32_t revents, void *user
         } buf;
         bool overflow = false;
 
-        for (;;) {
+        /* A bounded number of reads per dispatch (the source is level-triggered: the rest comes next time),
+         * and one pin check per function however many writes were seen: the pin thread's queue is short. */
+        for (unsigned i = 0; i < 16; i++) {
                 ssize_t n = read(fd, &buf, sizeof buf);
 
                 if (n < 0) {
@@ -114,10 +117,16 @@ static int on_pin_watch(sd_event_source *s, int fd, uint32_t revents, void *user
                                 continue;
                         }
                         if (ev->mask & IN_MODIFY)
-                                pin_watch_check(g, guard_find(g, e->address), why_written);
+                                e->modified = true;
                 }
         }
 
+        for (size_t i = 0; i < w->n_entries; i++)
+                if (w->entries[i].modified) {
+                        w->entries[i].modified = false;
+                        if (!overflow)
+                                pin_watch_check(g, guard_find(g, w->entries[i].address), why_written);
+                }
         if (overflow)
                 /* Writes were lost: whichever function they touched, its pin is read again. */
                 for (size_t i = 0; i < g->n_functions; i++)
@@ -222,6 +231,7 @@ void pin_watch_update(Guard *g, Function *f)
         }
         e = &w->entries[w->n_entries++];
         e->wd = wd;
+        e->modified = false;
         snprintf(e->address, sizeof e->address, "%s", f->address);
 }
 

@@ -1045,6 +1045,50 @@ START_TEST(test_pin_watch_follows_decisions)
 }
 END_TEST
 
+/* The inotify queue overflows (more unread events than fs.inotify.max_queued_events): the write that was lost
+ * is found by re-checking every pin. */
+START_TEST(test_pin_watch_overflow)
+{
+        _cleanup_(guard_freep) Guard *g = NULL;
+        _cleanup_free_ char *max_text = NULL;
+        unsigned long max = 0;
+        const SeenEvent *ev = NULL;
+
+        add_mixed_set();
+        g_free(testbed_add(t, A_HOT, MOCK_BYPASS, "virtio-pci", 8));
+        g = testbed_guard(t, &seen, true, 0);
+        ck_assert_int_eq(guard_start(g), 0);
+        ck_assert(watched(A_LEGACY) && watched(A_HOT) && watched(A_BYPASS));
+
+        ck_assert(g_file_get_contents("/proc/sys/fs/inotify/max_queued_events", &max_text, NULL, NULL));
+        max = strtoul(max_text, NULL, 10);
+        ck_assert(max > 0 && max <= 1000000);
+        /* Alternating files: consecutive events of one file would be merged into one. The pins stay as they
+         * are; only the queue fills up, while the loop does not run. */
+        _cleanup_free_ char *p0 = g_strdup_printf("%s/sys/bus/pci/devices/" A_LEGACY "/driver_override", t->root);
+        _cleanup_free_ char *p1 = g_strdup_printf("%s/sys/bus/pci/devices/" A_HOT "/driver_override", t->root);
+        _cleanup_close_ int fd0 = open(p0, O_WRONLY | O_CLOEXEC), fd1 = open(p1, O_WRONLY | O_CLOEXEC);
+        ck_assert(fd0 >= 0 && fd1 >= 0);
+        for (unsigned long i = 0; i <= max; i++)
+                ck_assert_int_eq(pwrite(i % 2 ? fd0 : fd1, "virtio-pci\n", 11, 0), 11);
+        /* Its event finds the queue full. */
+        testbed_write(t, "sys/bus/pci/devices/" A_BYPASS "/driver_override", "vfio-pci\n", 0);
+
+        ck_assert(testbed_run_until(g, seen_repin, (void *) A_BYPASS, 20 * SEC));
+        assert_override(A_BYPASS, "virtio-pci");
+        for (size_t i = 0; i < seen.n && !ev; i++)
+                if (seen.items[i].kind == EVENT_PINNED && seen.items[i].action && streq(seen.items[i].action, "re-pin"))
+                        ev = &seen.items[i];
+        ck_assert_str_eq(ev->device, A_BYPASS);
+        ck_assert_msg(strstr(ev->message, "\"vfio-pci\"") && strstr(ev->message, "overflowed"), "%s", ev->message);
+        ck_assert_uint_eq(seen_count(&seen, EVENT_PINNED, NULL, "re-pin"), 1);
+
+        /* And the watch goes on afterwards. */
+        testbed_write(t, "sys/bus/pci/devices/" A_HOT "/driver_override", "vfio-pci\n", 0);
+        ck_assert(testbed_run_until(g, seen_repin, (void *) A_HOT, 5 * SEC));
+}
+END_TEST
+
 START_TEST(test_pin_watch_not_in_audit)
 {
         _cleanup_(guard_freep) Guard *g = NULL;
@@ -1203,6 +1247,7 @@ static Suite *suite(void)
         ADD(test_pin_watch_repins_without_uevent);
         ADD(test_pin_watch_follows_decisions);
         ADD(test_pin_watch_not_in_audit);
+        ADD(test_pin_watch_overflow);
         ADD(test_noiommu_notice);
         ADD(test_decision_hook);
         return s;
