@@ -113,6 +113,26 @@ static bool seen_repin(Guard *g, void *userdata)
         return seen_count(&seen, EVENT_PINNED, userdata, "re-pin") > 0;
 }
 
+typedef struct RepinWait {
+        const char *address;
+        unsigned n;
+} RepinWait;
+
+static bool seen_repins(Guard *g, void *userdata)
+{
+        const RepinWait *w = userdata;
+        return seen_count(&seen, EVENT_PINNED, w->address, "re-pin") >= w->n;
+}
+
+/* After a write over a pin: until the watch has put it back (the pin thread is idle again). A child forked
+ * while that thread is inside umockdev's preload could inherit the preload's lock held (it has no fork
+ * handlers), so the tests that make the guard fork on the spot wait for this first. */
+static void wait_watch_repin(Guard *g, const char *address)
+{
+        RepinWait w = { address, seen_count(&seen, EVENT_PINNED, address, "re-pin") + 1 };
+        ck_assert(testbed_run_until(g, seen_repins, &w, 5 * SEC));
+}
+
 /* ---- coldplug ---- */
 
 START_TEST(test_coldplug_mixed)
@@ -233,8 +253,9 @@ START_TEST(test_bind_vfio_bypass)
         assert_override(A_BYPASS, "virtio-pci");
         ck_assert_uint_eq(seen_count(&seen, EVENT_PINNED, A_BYPASS, "re-pin"), 1);
 
-        /* Someone rewrites it again and vfio-pci binds. */
+        /* Someone rewrites it again (the watch puts the pin back) and vfio-pci binds anyway. */
         testbed_write(t, "sys/bus/pci/devices/" A_BYPASS "/driver_override", "vfio-pci\n", 0);
+        wait_watch_repin(g, A_BYPASS);
         testbed_set_driver(t, A_BYPASS, "vfio-pci");
         testbed_uevent(t, syspath, "bind", "vfio-pci");
         ck_assert(testbed_run_until(g, (bool (*)(Guard *, void *)) seen_kind, &(EventKind){ EVENT_UNBOUND }, 5 * SEC));
@@ -299,6 +320,7 @@ START_TEST(test_spare_gone)
          * the dead spare is reaped, not left a zombie. */
         ck_assert_int_eq(kill(spare, SIGKILL), 0);
         testbed_write(t, "sys/bus/pci/devices/" A_BYPASS "/driver_override", "vfio-pci\n", 0);
+        wait_watch_repin(g, A_BYPASS);
         testbed_set_driver(t, A_BYPASS, "vfio-pci");
         testbed_uevent(t, syspath, "bind", "vfio-pci");
         ck_assert(testbed_run_until(g, (bool (*)(Guard *, void *)) seen_kind, &(EventKind){ EVENT_UNBOUND }, 5 * SEC));
