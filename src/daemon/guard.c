@@ -122,7 +122,9 @@ static void function_free_slot(Guard *g, Function *f)
                         break;
                 }
         refuse_cancel_watch(f);
-        pin_watch_forget(g, f->address);
+        /* A removed one was forgotten by the watch already: a new function at its address may be watched now. */
+        if (!f->removed)
+                pin_watch_forget(g, f->address);
         free(f);
 }
 

@@ -113,6 +113,72 @@ static bool seen_repin(Guard *g, void *userdata)
         return seen_count(&seen, EVENT_PINNED, userdata, "re-pin") > 0;
 }
 
+typedef struct RepinWait {
+        const char *address;
+        unsigned n;
+} RepinWait;
+
+static bool seen_repins(Guard *g, void *userdata)
+{
+        const RepinWait *w = userdata;
+        return seen_count(&seen, EVENT_PINNED, w->address, "re-pin") >= w->n;
+}
+
+/* After a write over a pin: until the watch has put it back (the pin thread is idle again). A child forked
+ * while that thread is inside umockdev's preload could inherit the preload's lock held (it has no fork
+ * handlers), so the tests that make the guard fork on the spot wait for this first. */
+static void wait_watch_repin(Guard *g, const char *address)
+{
+        RepinWait w = { address, seen_count(&seen, EVENT_PINNED, address, "re-pin") + 1 };
+        ck_assert(testbed_run_until(g, seen_repins, &w, 5 * SEC));
+}
+
+/* Whether any inotify descriptor of this process watches the function's driver_override (from the kernel's
+ * own account in /proc/self/fdinfo, not from the guard's state). */
+static bool watched(const char *address)
+{
+        _cleanup_free_ char *path = g_strdup_printf("%s/sys/bus/pci/devices/%s/driver_override", t->root, address);
+        struct stat st;
+        DIR *d;
+        struct dirent *de;
+        bool found = false;
+
+        ck_assert_msg(stat(path, &st) == 0, "stat %s: %m", path);
+        d = opendir("/proc/self/fd");
+        ck_assert(d);
+        while (!found && (de = readdir(d))) {
+                char link[300], target[64], line[512];
+                ssize_t k;
+                FILE *f;
+
+                snprintf(link, sizeof link, "/proc/self/fd/%s", de->d_name);
+                k = readlink(link, target, sizeof target - 1);
+                if (k < 0)
+                        continue;
+                target[k] = '\0';
+                if (!streq(target, "anon_inode:inotify"))
+                        continue;
+                snprintf(link, sizeof link, "/proc/self/fdinfo/%s", de->d_name);
+                f = fopen(link, "re");
+                if (!f)
+                        continue;
+                while (fgets(line, sizeof line, f)) {
+                        unsigned long ino;
+                        unsigned sdev;
+                        char *p = strstr(line, " ino:");
+
+                        if (!strneq(line, "inotify wd:", 11) || !p || sscanf(p, " ino:%lx sdev:%x", &ino, &sdev) != 2)
+                                continue;
+                        /* sdev is the kernel's encoding: major << 20 | minor. */
+                        if (ino == st.st_ino && sdev >> 20 == major(st.st_dev) && (sdev & 0xfffff) == minor(st.st_dev))
+                                found = true;
+                }
+                fclose(f);
+        }
+        closedir(d);
+        return found;
+}
+
 /* ---- coldplug ---- */
 
 START_TEST(test_coldplug_mixed)
@@ -259,8 +325,9 @@ START_TEST(test_bind_vfio_bypass)
         assert_override(A_BYPASS, "virtio-pci");
         ck_assert_uint_eq(seen_count(&seen, EVENT_PINNED, A_BYPASS, "re-pin"), 1);
 
-        /* Someone rewrites it again and vfio-pci binds. */
+        /* Someone rewrites it again (the watch puts the pin back) and vfio-pci binds anyway. */
         testbed_write(t, "sys/bus/pci/devices/" A_BYPASS "/driver_override", "vfio-pci\n", 0);
+        wait_watch_repin(g, A_BYPASS);
         testbed_set_driver(t, A_BYPASS, "vfio-pci");
         testbed_uevent(t, syspath, "bind", "vfio-pci");
         ck_assert(testbed_run_until(g, (bool (*)(Guard *, void *)) seen_kind, &(EventKind){ EVENT_UNBOUND }, 5 * SEC));
@@ -365,6 +432,7 @@ START_TEST(test_spare_gone)
          * the dead spare is reaped, not left a zombie. */
         ck_assert_int_eq(kill(spare, SIGKILL), 0);
         testbed_write(t, "sys/bus/pci/devices/" A_BYPASS "/driver_override", "vfio-pci\n", 0);
+        wait_watch_repin(g, A_BYPASS);
         testbed_set_driver(t, A_BYPASS, "vfio-pci");
         testbed_uevent(t, syspath, "bind", "vfio-pci");
         ck_assert(testbed_run_until(g, (bool (*)(Guard *, void *)) seen_kind, &(EventKind){ EVENT_UNBOUND }, 5 * SEC));
@@ -728,6 +796,12 @@ START_TEST(test_stuck_unbind)
         testbed_settle(g, SEC / 10);
         ck_assert_uint_eq(guard_unbinds_in_flight(g), 1);
         assert_file("sys/bus/pci/drivers_probe", "");
+        /* Nor does a write over its pin (the watch sees it; the end of the unbind re-pins). */
+        ck_assert(watched(A_BYPASS));
+        testbed_write(t, "sys/bus/pci/devices/" A_BYPASS "/driver_override", "vfio-pci\n", 0);
+        testbed_settle(g, SEC / 5);
+        assert_override(A_BYPASS, "vfio-pci");
+        ck_assert_uint_eq(seen_count(&seen, EVENT_PINNED, A_BYPASS, NULL), 0);
 
         /* The holder lets go: the write completes, the job finishes. */
         fd = open(fifo, O_RDONLY | O_CLOEXEC);
@@ -902,52 +976,6 @@ START_TEST(test_offered_read_unbound_after_pin)
 END_TEST
 
 /* ---- the pin watch: a rewrite of driver_override without any uevent ---- */
-
-/* Whether any inotify descriptor of this process watches the function's driver_override (from the kernel's
- * own account in /proc/self/fdinfo, not from the guard's state). */
-static bool watched(const char *address)
-{
-        _cleanup_free_ char *path = g_strdup_printf("%s/sys/bus/pci/devices/%s/driver_override", t->root, address);
-        struct stat st;
-        DIR *d;
-        struct dirent *de;
-        bool found = false;
-
-        ck_assert_msg(stat(path, &st) == 0, "stat %s: %m", path);
-        d = opendir("/proc/self/fd");
-        ck_assert(d);
-        while (!found && (de = readdir(d))) {
-                char link[300], target[64], line[512];
-                ssize_t k;
-                FILE *f;
-
-                snprintf(link, sizeof link, "/proc/self/fd/%s", de->d_name);
-                k = readlink(link, target, sizeof target - 1);
-                if (k < 0)
-                        continue;
-                target[k] = '\0';
-                if (!streq(target, "anon_inode:inotify"))
-                        continue;
-                snprintf(link, sizeof link, "/proc/self/fdinfo/%s", de->d_name);
-                f = fopen(link, "re");
-                if (!f)
-                        continue;
-                while (fgets(line, sizeof line, f)) {
-                        unsigned long ino;
-                        unsigned sdev;
-                        char *p = strstr(line, " ino:");
-
-                        if (!strneq(line, "inotify wd:", 11) || !p || sscanf(p, " ino:%lx sdev:%x", &ino, &sdev) != 2)
-                                continue;
-                        /* sdev is the kernel's encoding: major << 20 | minor. */
-                        if (ino == st.st_ino && sdev >> 20 == major(st.st_dev) && (sdev & 0xfffff) == minor(st.st_dev))
-                                found = true;
-                }
-                fclose(f);
-        }
-        closedir(d);
-        return found;
-}
 
 START_TEST(test_pin_watch_repins_without_uevent)
 {
