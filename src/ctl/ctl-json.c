@@ -168,19 +168,9 @@ static char *text_grow(Text *t, size_t more)
 {
         if (t->failed)
                 return NULL;
-        {
-                size_t a = t->allocated ? t->allocated : 4096;
-                char *nb;
-
-                while (a - t->n < more)
-                        a *= 2;
-                nb = realloc(t->buf, a);
-                if (!nb) {
-                        t->failed = true;
-                        return NULL;
-                }
-                t->buf = nb;
-                t->allocated = a;
+        if (!greedy_reserve(&t->buf, &t->allocated, t->n, more)) {
+                t->failed = true;
+                return NULL;
         }
         return t->buf + t->n;
 }
@@ -727,19 +717,29 @@ void ctl_json_text_done(CtlJsonText *t)
         *t = (CtlJsonText) {};
 }
 
+/* doc as text, newline-terminated, into *t (splice: where the placeholder's elements go; may be NULL). No slash
+ * escaping: "\/" is valid JSON but makes paths hard to read and to grep. */
+static int render_document(struct json_object *doc, Splice *splice, Text *t)
+{
+        text_value(t, doc, 0, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE,
+                   splice);
+        text_literal(t, "\n");
+        return t->failed ? -ENOMEM : 0;
+}
+
 int ctl_json_render_around(struct json_object *doc, struct json_object *functions, CtlJsonText *ret,
                            size_t *ret_at)
 {
         Splice splice = { .placeholder = functions, .at = SIZE_MAX };
         Text t = {};
+        int r;
 
-        /* No slash escaping: "\/" is valid JSON but makes paths hard to read and to grep. */
-        text_value(&t, doc, 0, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE,
-                   &splice);
-        text_literal(&t, "\n");
-        if (t.failed || splice.at == SIZE_MAX) {
+        r = render_document(doc, &splice, &t);
+        if (r >= 0 && splice.at == SIZE_MAX)
+                r = -EINVAL;
+        if (r < 0) {
                 free(t.buf);
-                return t.failed ? -ENOMEM : -EINVAL;
+                return r;
         }
         *ret = t;
         *ret_at = splice.at;
@@ -749,14 +749,10 @@ int ctl_json_render_around(struct json_object *doc, struct json_object *function
 int ctl_json_print(FILE *f, struct json_object *o)
 {
         Text t = {};
-        int r = 0;
+        int r;
 
-        text_value(&t, o, 0, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE,
-                   NULL);
-        text_literal(&t, "\n");
-        if (t.failed)
-                r = -ENOMEM;
-        else if (fwrite(t.buf, 1, t.n, f) != t.n)
+        r = render_document(o, NULL, &t);
+        if (r >= 0 && fwrite(t.buf, 1, t.n, f) != t.n)
                 r = -EIO;
         free(t.buf);
         return r;

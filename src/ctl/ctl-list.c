@@ -62,18 +62,8 @@ static int table_add(Table *t, const Row *row)
                 length[c] = strlen(row->cell[c]);
                 total += length[c] + 1;
         }
-        if (t->used + total > t->allocated) {
-                size_t a = t->allocated ? t->allocated : 4096;
-                char *p;
-
-                while (a < t->used + total)
-                        a *= 2;
-                p = realloc(t->text, a);
-                if (!p)
-                        return -ENOMEM;
-                t->text = p;
-                t->allocated = a;
-        }
+        if (!greedy_reserve(&t->text, &t->allocated, t->used, total))
+                return -ENOMEM;
         for (size_t c = 0; c < _COL_MAX; c++) {
                 memcpy(t->text + t->used, row->cell[c], length[c] + 1);
                 t->used += length[c] + 1;

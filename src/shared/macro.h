@@ -114,3 +114,24 @@ static inline bool greedy_realloc(void **array, size_t *allocated, size_t n, siz
 }
 #define GREEDY_REALLOC(array, allocated, n, first) \
         greedy_realloc((void **) &(array), &(allocated), (n), (first), sizeof *(array))
+
+/* Makes room for `more` bytes after the first `used` of *buf (*allocated allocated), doubling from 4 KiB: text
+ * put together piece by piece stays linear. Returns false (buffer untouched) when memory runs out. */
+static inline bool greedy_reserve(char **buf, size_t *allocated, size_t used, size_t more)
+{
+        size_t a = *allocated ? *allocated : 4096;
+        char *p;
+
+        if (more > SIZE_MAX / 2 - used)
+                return false;
+        if (used + more <= *allocated)
+                return true;
+        while (a < used + more)
+                a *= 2;
+        p = realloc(*buf, a);
+        if (!p)
+                return false;
+        *buf = p;
+        *allocated = a;
+        return true;
+}
