@@ -4,23 +4,68 @@
 #include <stdio.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "act/attr.h"
 #include "act/unbind.h"
 #include "shared/macro.h"
 
-/* The job of a child, spawned or spare: only async-signal-safe calls. */
+/*
+ * A child of a multi-threaded process (the daemon has its pin thread) may, until it exits, only make calls that
+ * cannot wait for a lock another thread held at fork() time. Async-signal-safe libc calls would do in a plain
+ * process, but open(), write(), close() and recv() are symbols that an LD_PRELOAD library may interpose on, and
+ * such libraries take locks in them: umockdev, which our tests run under, does (a child forked while one of its
+ * threads held the lock waited for ever). So the child talks to the kernel alone, through syscall(2).
+ */
+static long child_syscall_retry(long nr, long a, long b, long c, long d, long e, long f)
+{
+        long k;
+
+        do
+                k = syscall(nr, a, b, c, d, e, f);
+        while (k < 0 && errno == EINTR);
+        return k;
+}
+
+/* act_write_attr(), without libc's interposable wrappers. 0 or -errno. */
+static int child_write_attr(const char *path, const char *value)
+{
+        size_t len = strlen(value);
+        long fd, k;
+        int r = 0;
+
+        fd = child_syscall_retry(SYS_openat, AT_FDCWD, (long) path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0,
+                                 0, 0);
+        if (fd < 0)
+                return negative_errno();
+        k = child_syscall_retry(SYS_write, fd, (long) value, (long) len, 0, 0, 0);
+        if (k < 0)
+                r = negative_errno();
+        else if ((size_t) k != len)
+                r = -EIO;
+        (void) syscall(SYS_close, fd);
+        return r;
+}
+
+/* The job of a child, spawned or spare. */
 static void child_setup(void)
 {
         sigset_t all;
 
         /* Block every signal: a signal received while vfio waits for the holder would turn the wait
          * uninterruptible for good, while a blocked one leaves it re-asking the holder every few seconds.
-         * SIGKILL still ends it. */
+         * SIGKILL still ends it. (sigfillset() only fills memory; the kernel's sigset is 8 bytes.) */
         sigfillset(&all);
-        (void) sigprocmask(SIG_SETMASK, &all, NULL);
-        (void) prctl(PR_SET_NAME, "vfio-guard-unb", 0, 0, 0);
+        (void) syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, NULL, (long) (_NSIG / 8));
+        (void) syscall(SYS_prctl, PR_SET_NAME, "vfio-guard-unb", 0, 0, 0);
+}
+
+_noreturn_ static void child_exit(void)
+{
+        for (;;)
+                (void) syscall(SYS_exit_group, 0);
 }
 
 _noreturn_ static void child_unbind(const char *pin_path, const char *pin, const char *unbind_path,
@@ -35,11 +80,11 @@ _noreturn_ static void child_unbind(const char *pin_path, const char *pin, const
          * itself, and anybody who does (drivers_probe, bind, new_id) before the pin below makes a bind uevent
          * that the caller sees while this child lives (the daemon decides again at its end, and re-pins there
          * before any hand-back). Under the BPF LSM nobody else may write driver_override at all. */
-        r = act_write_attr(unbind_path, address);
+        r = child_write_attr(unbind_path, address);
         if (pin)
-                (void) act_write_attr(pin_path, pin);
-        (void) !write(result_fd, &r, sizeof r);
-        _exit(0);
+                (void) child_write_attr(pin_path, pin);
+        (void) child_syscall_retry(SYS_write, result_fd, (long) &r, sizeof r, 0, 0, 0);
+        child_exit();
 }
 
 /* Both ends of a pipe or socket pair, if open (a pair not yet made holds -1s). */
@@ -95,10 +140,9 @@ int unbind_spawn(const char *root, const char *address, const char *driver, cons
                 child_setup();
                 if (gate[0] >= 0) {
                         char c;
-                        close(gate[1]);
+                        (void) syscall(SYS_close, gate[1]);
                         /* EOF when the parent closes its end, or dies: either way, go on. */
-                        while (read(gate[0], &c, 1) < 0 && errno == EINTR)
-                                ;
+                        (void) child_syscall_retry(SYS_read, gate[0], (long) &c, 1, 0, 0, 0);
                 }
                 child_unbind(pin_path, pin, unbind_path, address, fds[1]);
         }
@@ -156,13 +200,11 @@ int unbind_spare_start(UnbindSpare *ret)
                 ssize_t n;
 
                 child_setup();
-                close(job[0]);
-                close(fds[0]);
-                do
-                        n = recv(job[1], &j, sizeof j, 0);
-                while (n < 0 && errno == EINTR);
+                (void) syscall(SYS_close, job[0]);
+                (void) syscall(SYS_close, fds[0]);
+                n = child_syscall_retry(SYS_recvfrom, job[1], (long) &j, sizeof j, 0, 0, 0);
                 if (n != (ssize_t) sizeof j)
-                        _exit(0); /* the caller let it go, or died */
+                        child_exit(); /* the caller let it go, or died */
                 j.unbind_path[sizeof j.unbind_path - 1] = j.pin_path[sizeof j.pin_path - 1] = '\0';
                 j.address[sizeof j.address - 1] = j.pin[sizeof j.pin - 1] = '\0';
                 child_unbind(j.pin_path, j.has_pin ? j.pin : NULL, j.unbind_path, j.address, fds[1]);

@@ -1,12 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <check.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "testbed.h"
 #include "shared/macro.h"
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+/* Longer than any test takes under valgrind on a slow machine (each takes seconds at most). */
+#define TESTBED_NOFORK_TIMEOUT 150
 
 static void xmkdir_p(const char *path)
 {
@@ -85,9 +92,35 @@ static void driver_dir(Testbed *t, const char *driver)
         testbed_write(t, rel, "", 0);
 }
 
+/* check times a test out only when it forks one process per test. Under valgrind (CK_FORK=no) a test that
+ * hangs would run into meson's timeout, with no word of which test it was: say so and end. */
+static void on_nofork_timeout(int sig)
+{
+        const char *name = tcase_name();
+        static const char what[] = ": no end after " STR(TESTBED_NOFORK_TIMEOUT) " s (CK_FORK=no: check's own timeout "
+                                   "does not apply); giving up\n";
+
+        (void) !write(STDERR_FILENO, name ? name : "a test", name ? strlen(name) : 6);
+        (void) !write(STDERR_FILENO, what, sizeof what - 1);
+        _exit(124);
+}
+
+static void nofork_watchdog(unsigned seconds)
+{
+        const char *fork_mode = getenv("CK_FORK");
+
+        if (!fork_mode || !streq(fork_mode, "no"))
+                return;
+        if (seconds)
+                (void) signal(SIGALRM, on_nofork_timeout);
+        alarm(seconds);
+}
+
 Testbed *testbed_new(void)
 {
         Testbed *t = calloc(1, sizeof *t);
+
+        nofork_watchdog(TESTBED_NOFORK_TIMEOUT);
 
         ck_assert(t);
         ck_assert_msg(getenv("LD_PRELOAD") && strstr(getenv("LD_PRELOAD"), "libumockdev-preload"),
@@ -110,6 +143,7 @@ void testbed_free(Testbed *t)
 {
         if (!t)
                 return;
+        nofork_watchdog(0);
         g_object_unref(t->tb);
         g_free(t->root);
         free(t);
