@@ -2,6 +2,9 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <linux/filter.h>
+#include <linux/netlink.h>
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -10,6 +13,7 @@
 
 #include "act/attr.h"
 #include "act/unbind.h"
+#include "act/uevent.h"
 #include "shared/macro.h"
 
 /*
@@ -68,8 +72,29 @@ _noreturn_ static void child_exit(void)
                 (void) syscall(SYS_exit_group, 0);
 }
 
-_noreturn_ static void child_unbind(const char *pin_path, const char *pin, const char *unbind_path,
-                                    const char *address, int result_fd)
+/* A string copy that cannot overflow (dst holds size bytes; size > 0); false when src did not fit. */
+static bool child_copy(char *dst, size_t size, const char *src)
+{
+        size_t i = 0;
+
+        for (; src[i] && i + 1 < size; i++)
+                dst[i] = src[i];
+        dst[i] = '\0';
+        return src[i] == '\0';
+}
+
+static void child_report(int result_fd, int r, const char *address, bool own)
+{
+        UnbindRecord rec = { .r = r, .own = own };
+
+        (void) child_copy(rec.address, sizeof rec.address, address);
+        /* One record is below PIPE_BUF: written whole or not at all. */
+        (void) child_syscall_retry(SYS_write, result_fd, (long) &rec, sizeof rec, 0, 0, 0);
+}
+
+/* The unbind (and pin) of one function; its record goes to result_fd. */
+static void child_do_unbind(const char *pin_path, const char *pin, const char *unbind_path, const char *address,
+                            int result_fd, bool own)
 {
         int r;
 
@@ -83,7 +108,13 @@ _noreturn_ static void child_unbind(const char *pin_path, const char *pin, const
         r = child_write_attr(unbind_path, address);
         if (pin)
                 (void) child_write_attr(pin_path, pin);
-        (void) child_syscall_retry(SYS_write, result_fd, (long) &r, sizeof r, 0, 0, 0);
+        child_report(result_fd, r, address, own);
+}
+
+_noreturn_ static void child_unbind(const char *pin_path, const char *pin, const char *unbind_path,
+                                    const char *address, int result_fd)
+{
+        child_do_unbind(pin_path, pin, unbind_path, address, result_fd, false);
         child_exit();
 }
 
@@ -157,69 +188,328 @@ int unbind_spawn(const char *root, const char *address, const char *driver, cons
         return 0;
 }
 
-int unbind_result(int result_fd)
+int unbind_result(int result_fd, const char *address, bool *ret_own, char other[static UNBIND_ADDRESS_MAX])
 {
-        int r;
+        UnbindRecord rec;
+        int r = -EINTR;
 
-        if (read(result_fd, &r, sizeof r) != (ssize_t) sizeof r || r > 0)
-                return -EINTR;
+        other[0] = '\0';
+        *ret_own = false;
+        /* At most two records: a spare's own unbind, then a job for another function (unbind.h). */
+        for (unsigned i = 0; i < 2; i++) {
+                if (read(result_fd, &rec, sizeof rec) != (ssize_t) sizeof rec)
+                        break;
+                rec.address[sizeof rec.address - 1] = '\0';
+                if (streq(rec.address, address)) {
+                        r = rec.r > 0 ? -EINTR : rec.r;
+                        *ret_own = rec.own;
+                } else
+                        snprintf(other, UNBIND_ADDRESS_MAX, "%s", rec.address);
+        }
         return r;
 }
 
-/* One job: fits in one SOCK_SEQPACKET message; longer paths take the unbind_spawn() way. */
+/* ---- the spare ---- */
+
+/* The messages of the job channel (SOCK_SEQPACKET: one message, one record). */
+enum {
+        SPARE_JOB = 1,
+        SPARE_ARM = 2,
+};
+
+/* One job: longer paths take the unbind_spawn() way. */
 typedef struct SpareJob {
+        uint32_t kind;
         char unbind_path[1024];
         char pin_path[1024];
-        char address[64];
+        char address[UNBIND_ADDRESS_MAX];
         char pin[64];
         bool has_pin;
 } SpareJob;
 
-int unbind_spare_start(UnbindSpare *ret)
+/* What the spare unbinds by itself (unbind_spare_arm()). */
+typedef struct SpareArm {
+        uint32_t kind;
+        char root[1024];
+        char pin[64];
+        bool has_pin;
+        uint32_t n_addresses, n_drivers;
+        char addresses[UNBIND_SPARE_MAX_ADDRESSES][UNBIND_ADDRESS_MAX];
+        char drivers[UNBIND_SPARE_MAX_DRIVERS][64];
+} SpareArm;
+
+typedef union SpareMessage {
+        uint32_t kind;
+        SpareJob job;
+        SpareArm arm;
+} SpareMessage;
+
+/* Static, not on the stack: the child's stack is the parent's, copied on write. */
+static SpareMessage spare_msg;
+static SpareArm spare_armed;
+static char spare_uevent[8192 + 1];
+static char spare_unbind_path[1024 + 64 + 64], spare_pin_path[1024 + 64 + 64];
+
+static bool child_streq(const char *a, const char *b)
 {
-        int job[2], fds[2];
+        while (*a && *a == *b)
+                a++, b++;
+        return *a == *b;
+}
+
+/* Read one message from the job channel: 1 read, 0 nothing there (flags MSG_DONTWAIT), -1 the parent let go. */
+static int child_receive(int job_fd, int flags)
+{
+        long n = child_syscall_retry(SYS_recvfrom, job_fd, (long) &spare_msg, sizeof spare_msg, flags, 0, 0);
+
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+                return 0;
+        if (n <= 0)
+                return -1;
+        if (spare_msg.kind == SPARE_ARM && n == (long) sizeof(SpareArm)) {
+                spare_armed = spare_msg.arm;
+                if (spare_armed.n_addresses > UNBIND_SPARE_MAX_ADDRESSES || spare_armed.n_drivers > UNBIND_SPARE_MAX_DRIVERS)
+                        spare_armed.n_addresses = spare_armed.n_drivers = 0;
+                spare_armed.root[sizeof spare_armed.root - 1] = spare_armed.pin[sizeof spare_armed.pin - 1] = '\0';
+                for (uint32_t i = 0; i < spare_armed.n_addresses; i++)
+                        spare_armed.addresses[i][UNBIND_ADDRESS_MAX - 1] = '\0';
+                for (uint32_t i = 0; i < spare_armed.n_drivers; i++)
+                        spare_armed.drivers[i][sizeof spare_armed.drivers[i] - 1] = '\0';
+                return 1;
+        }
+        if (spare_msg.kind == SPARE_JOB && n == (long) sizeof(SpareJob)) {
+                SpareJob *j = &spare_msg.job;
+                j->unbind_path[sizeof j->unbind_path - 1] = j->pin_path[sizeof j->pin_path - 1] = '\0';
+                j->address[sizeof j->address - 1] = j->pin[sizeof j->pin - 1] = '\0';
+                return 1;
+        }
+        return -1; /* not from our parent */
+}
+
+static bool child_armed_for(const char *address, const char *driver)
+{
+        bool found = false;
+
+        for (uint32_t i = 0; i < spare_armed.n_addresses && !found; i++)
+                found = child_streq(spare_armed.addresses[i], address);
+        if (!found)
+                return false;
+        for (uint32_t i = 0; i < spare_armed.n_drivers; i++)
+                if (child_streq(spare_armed.drivers[i], driver))
+                        return true;
+        return false;
+}
+
+/* dst = a + b + c + d, or false when it does not fit. */
+static bool child_concat(char *dst, size_t size, const char *a, const char *b, const char *c, const char *d)
+{
+        const char *parts[] = { a, b, c, d };
+        size_t k = 0;
+
+        for (size_t i = 0; i < 4; i++)
+                for (const char *p = parts[i]; *p; p++) {
+                        if (k + 1 >= size)
+                                return false;
+                        dst[k++] = *p;
+                }
+        dst[k] = '\0';
+        return true;
+}
+
+/* A uevent read from the netlink socket: the address when it is a bind the spare is armed for, else NULL. */
+static const char *child_uevent_match(int uevent_fd, const char **ret_driver)
+{
+        struct sockaddr_storage from = {};
+        socklen_t fromlen = sizeof from;
+        Uevent e;
+        const char *address;
+        long n;
+
+        n = child_syscall_retry(SYS_recvfrom, uevent_fd, (long) spare_uevent, sizeof spare_uevent - 1,
+                                MSG_DONTWAIT, (long) &from, (long) &fromlen);
+        if (n <= 0)
+                return NULL; /* nothing, or ENOBUFS after an overflow: the parent's job still comes */
+        /* Only the kernel speaks on its netlink group. (A socket that is AF_UNIX is umockdev's stand-in for
+         * netlink in the tests: no kernel there.) */
+        if (from.ss_family == AF_NETLINK && ((struct sockaddr_nl *) &from)->nl_pid != 0)
+                return NULL;
+        if (!uevent_parse(spare_uevent, (size_t) n, &e) || !e.subsystem || !e.driver ||
+            !child_streq(e.action, "bind") || !child_streq(e.subsystem, "pci"))
+                return NULL;
+        address = uevent_devpath_name(&e);
+        if (!address || !child_armed_for(address, e.driver))
+                return NULL;
+        *ret_driver = e.driver;
+        return address;
+}
+
+/* After an unbind of its own: wait for the parent's job (it saw the same bind), do it unless it is the same
+ * function, and end. */
+_noreturn_ static void child_after_own_unbind(int job_fd, int result_fd, const char *done)
+{
+        static char done_address[UNBIND_ADDRESS_MAX];
+        int k;
+
+        (void) child_copy(done_address, sizeof done_address, done);
+        while ((k = child_receive(job_fd, 0)) > 0) {
+                if (spare_msg.kind != SPARE_JOB)
+                        continue;
+                if (!child_streq(spare_msg.job.address, done_address))
+                        child_do_unbind(spare_msg.job.pin_path, spare_msg.job.has_pin ? spare_msg.job.pin : NULL,
+                                        spare_msg.job.unbind_path, spare_msg.job.address, result_fd, false);
+                break;
+        }
+        child_exit();
+}
+
+_noreturn_ static void spare_main(int job_fd, int uevent_fd, int result_fd)
+{
+        for (;;) {
+                struct pollfd p[2] = {
+                        { .fd = job_fd, .events = POLLIN },
+                        { .fd = uevent_fd, .events = POLLIN },
+                };
+                const char *address, *driver = NULL;
+                int k;
+
+                if (child_syscall_retry(SYS_ppoll, (long) p, uevent_fd >= 0 ? 2 : 1, 0, 0, 0, 0) < 0)
+                        child_exit();
+                /* The job channel first: an ARM sent before a bind (it shrinks the set before a pin is lifted)
+                 * is read before the bind's uevent. */
+                if (p[0].revents) {
+                        k = child_receive(job_fd, MSG_DONTWAIT);
+                        if (k < 0)
+                                child_exit(); /* the caller let it go, or died */
+                        if (k > 0 && spare_msg.kind == SPARE_JOB)
+                                child_unbind(spare_msg.job.pin_path, spare_msg.job.has_pin ? spare_msg.job.pin : NULL,
+                                             spare_msg.job.unbind_path, spare_msg.job.address, result_fd);
+                        continue;
+                }
+                if (!(p[1].revents & POLLIN))
+                        continue;
+                address = child_uevent_match(uevent_fd, &driver);
+                if (!address)
+                        continue;
+                if (!child_concat(spare_unbind_path, sizeof spare_unbind_path, spare_armed.root, "/sys/bus/pci/drivers/",
+                                  driver, "/unbind") ||
+                    !child_concat(spare_pin_path, sizeof spare_pin_path, spare_armed.root, "/sys/bus/pci/devices/",
+                                  address, "/driver_override"))
+                        continue;
+                child_do_unbind(spare_pin_path, spare_armed.has_pin ? spare_armed.pin : NULL, spare_unbind_path,
+                                address, result_fd, true);
+                child_after_own_unbind(job_fd, result_fd, address);
+        }
+}
+
+/* A netlink socket on the kernel's uevent group that lets only "bind@…" messages through (a classic BPF filter:
+ * the spare wakes up for nothing else), and udevd's "libudev" format, which is what umockdev's stand-in
+ * carries in the tests. */
+static int uevent_socket_open(void)
+{
+        static const struct sock_filter code[] = {
+                BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0),
+                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x62696e64 /* "bind" */, 0, 2),
+                BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 4),
+                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, '@', 2, 3),
+                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x6c696275 /* "libu" */, 1, 0),
+                BPF_STMT(BPF_RET | BPF_K, 0),
+                BPF_STMT(BPF_RET | BPF_K, 0xffffffff),
+                BPF_STMT(BPF_RET | BPF_K, 0),
+        };
+        const struct sock_fprog prog = { .len = ELEMENTSOF(code), .filter = (struct sock_filter *) code };
+        struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = 1 };
+        int fd, size = 1 << 20;
+
+        fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_KOBJECT_UEVENT);
+        if (fd < 0)
+                return negative_errno();
+        if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) < 0 ||
+            bind(fd, (struct sockaddr *) &sa, sizeof sa) < 0) {
+                int r = negative_errno();
+                close(fd);
+                return r;
+        }
+        (void) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+        return fd;
+}
+
+int unbind_spare_start(UnbindSpare *ret, bool listen)
+{
+        int job[2], fds[2], uevent_fd = -1;
         pid_t pid;
         int r;
 
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, job) < 0)
-                return negative_errno();
+        if (listen) {
+                uevent_fd = uevent_socket_open();
+                if (uevent_fd < 0)
+                        listen = false; /* a spare that only takes jobs is still a spare */
+        }
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, job) < 0) {
+                r = negative_errno();
+                goto fail_uevent;
+        }
         if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0) {
                 r = negative_errno();
                 close_pair(job);
-                return r;
+                goto fail_uevent;
         }
         pid = fork();
         if (pid < 0) {
                 r = negative_errno();
                 close_pair(job);
                 close_pair(fds);
-                return r;
+                goto fail_uevent;
         }
         if (pid == 0) {
-                static SpareJob j; /* static: no large stack frame in the child */
-                ssize_t n;
-
                 child_setup();
                 (void) syscall(SYS_close, job[0]);
                 (void) syscall(SYS_close, fds[0]);
-                n = child_syscall_retry(SYS_recvfrom, job[1], (long) &j, sizeof j, 0, 0, 0);
-                if (n != (ssize_t) sizeof j)
-                        child_exit(); /* the caller let it go, or died */
-                j.unbind_path[sizeof j.unbind_path - 1] = j.pin_path[sizeof j.pin_path - 1] = '\0';
-                j.address[sizeof j.address - 1] = j.pin[sizeof j.pin - 1] = '\0';
-                child_unbind(j.pin_path, j.has_pin ? j.pin : NULL, j.unbind_path, j.address, fds[1]);
+                spare_main(job[1], uevent_fd, fds[1]);
         }
 
         close(job[1]);
         close(fds[1]);
-        *ret = (UnbindSpare) { .pid = pid, .job_fd = job[0], .result_fd = fds[0] };
+        if (uevent_fd >= 0)
+                close(uevent_fd);
+        *ret = (UnbindSpare) { .pid = pid, .job_fd = job[0], .result_fd = fds[0], .listening = listen };
+        return 0;
+
+fail_uevent:
+        if (uevent_fd >= 0)
+                close(uevent_fd);
+        return r;
+}
+
+int unbind_spare_arm(UnbindSpare *s, const char *root, const char *pin, const char *const *addresses,
+                     size_t n_addresses, const char *const *drivers, size_t n_drivers)
+{
+        static SpareArm arm; /* 18 KB: not on the daemon's stack */
+
+        if (!s || s->pid <= 0)
+                return -EINVAL;
+        if (!s->listening)
+                return 0;
+        arm = (SpareArm) { .kind = SPARE_ARM };
+        if (snprintf(arm.root, sizeof arm.root, "%s", strempty(root)) >= (int) sizeof arm.root ||
+            (pin && snprintf(arm.pin, sizeof arm.pin, "%s", pin) >= (int) sizeof arm.pin))
+                n_addresses = 0; /* cannot say it: arm for nothing, the jobs still come */
+        arm.has_pin = pin != NULL;
+        for (size_t i = 0; i < n_addresses && arm.n_addresses < UNBIND_SPARE_MAX_ADDRESSES; i++)
+                if (strlen(addresses[i]) < UNBIND_ADDRESS_MAX)
+                        strcpy(arm.addresses[arm.n_addresses++], addresses[i]);
+        for (size_t i = 0; i < n_drivers && arm.n_drivers < UNBIND_SPARE_MAX_DRIVERS; i++)
+                if (strlen(drivers[i]) < sizeof arm.drivers[0] && !strchr(drivers[i], '/'))
+                        strcpy(arm.drivers[arm.n_drivers++], drivers[i]);
+        /* Never blocks: a spare inside an unbind of its own reads nothing (the caller then lets it go). */
+        if (send(s->job_fd, &arm, sizeof arm, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t) sizeof arm)
+                return errno == EPIPE || errno == ECONNRESET ? -EPIPE : errno == EAGAIN ? -EAGAIN : -EIO;
         return 0;
 }
 
 int unbind_spare_dispatch(UnbindSpare *s, const char *root, const char *address, const char *driver,
                           const char *pin, pid_t *ret_pid, int *ret_result_fd)
 {
-        SpareJob j = {};
+        SpareJob j = { .kind = SPARE_JOB };
         int r;
 
         if (!s || s->pid <= 0)
@@ -235,9 +525,10 @@ int unbind_spare_dispatch(UnbindSpare *s, const char *root, const char *address,
                 strcpy(j.pin, pin);
                 j.has_pin = true;
         }
-        /* MSG_NOSIGNAL: a spare that died must not take the caller with it (SIGPIPE). */
-        if (send(s->job_fd, &j, sizeof j, MSG_NOSIGNAL) != (ssize_t) sizeof j)
-                return errno == EPIPE || errno == ECONNRESET ? -EPIPE : -EIO;
+        /* MSG_NOSIGNAL: a spare that died must not take the caller with it (SIGPIPE); MSG_DONTWAIT: nor one
+         * that reads nothing any more. */
+        if (send(s->job_fd, &j, sizeof j, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t) sizeof j)
+                return errno == EPIPE || errno == ECONNRESET ? -EPIPE : errno == EAGAIN ? -EAGAIN : -EIO;
         close(s->job_fd);
         *ret_pid = s->pid;
         *ret_result_fd = s->result_fd;
@@ -245,16 +536,26 @@ int unbind_spare_dispatch(UnbindSpare *s, const char *root, const char *address,
         return 0;
 }
 
-void unbind_spare_stop(UnbindSpare *s)
+pid_t unbind_spare_stop(UnbindSpare *s)
 {
+        pid_t pid;
+
         if (!s || s->pid <= 0)
-                return;
+                return 0;
+        pid = s->pid;
         close(s->job_fd);
         close(s->result_fd);
-        /* It never got a job, so it has written nothing and holds no lock: end it rather than wait for it to
-         * see EOF (a copy of the job socket in another child would keep it waiting). */
-        (void) kill(s->pid, SIGKILL);
-        while (waitpid(s->pid, NULL, 0) < 0 && errno == EINTR)
-                ;
         *s = UNBIND_SPARE_NULL;
+        /* Without a job it holds no lock and has written nothing: end it rather than wait for it to see EOF
+         * (a copy of the job socket in another child would keep it waiting). An armed spare may be in an
+         * unbind of its own, though, which a holder can stretch and SIGKILL cannot cut short: reap it if it
+         * goes at once, else leave it to the caller. */
+        (void) kill(pid, SIGKILL);
+        for (unsigned i = 0; i < 100; i++) {
+                pid_t k = waitpid(pid, NULL, WNOHANG);
+                if (k == pid || (k < 0 && errno != EINTR))
+                        return 0;
+                (void) usleep(1000);
+        }
+        return pid;
 }

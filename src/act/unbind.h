@@ -10,6 +10,8 @@
  */
 
 #include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 /*
@@ -27,30 +29,59 @@
 int unbind_spawn(const char *root, const char *address, const char *driver, const char *pin, pid_t *ret_pid,
                  int *ret_result_fd, int *ret_gate_fd);
 
-/* Once the child has ended: what it reported, or -EINTR when it ended without reporting (killed). Does not close
- * the descriptor. */
-int unbind_result(int result_fd);
+#define UNBIND_ADDRESS_MAX 32
+
+/* What a child reports, one record per unbind write: 0 or -errno, and the function. */
+typedef struct UnbindRecord {
+        int r;
+        bool own;           /* an armed spare did it on the bind uevent, before its job came */
+        char address[UNBIND_ADDRESS_MAX];
+} UnbindRecord;
+
+/* Once the child has ended: what it reported for ADDRESS, or -EINTR when it ended without reporting (killed);
+ * *ret_own: the armed spare unbound it on its own. An armed spare may also have unbound another function on its
+ * own before the job came: that one's address in *other (else ""), for the caller to decide again. Does not
+ * close the descriptor. */
+int unbind_result(int result_fd, const char *address, bool *ret_own, char other[static UNBIND_ADDRESS_MAX]);
 
 /*
  * A spare unbind child: forked ahead of time (fork is the slow part of unbind_spawn(), and it copies the
  * caller's page tables), it blocks every signal and waits for one job; then it does what an unbind_spawn()
  * child does and exits. A caller keeps at most one idle and forks the next one when nothing is urgent.
  * It exits without writing anything when the caller closes job_fd or dies.
+ *
+ * An armed spare also listens to kernel uevents itself: on a `bind` of one of the functions it was armed
+ * for, by one of the drivers it was armed for, it unbinds (and pins) at once, without waiting for the
+ * caller, whose event loop may be busy with the steps before that bind (the override write and the unbind
+ * of a management stack's sequence) just then. The caller sees the same uevent, in the same order, and sends
+ * the same job: the spare, having done it, ends; had it done another function first, it does the job too and
+ * both records reach the caller. The arming must follow the caller's decisions, and shrink before a pin is
+ * lifted: the spare reads the job channel before the uevent of a bind that the lifted pin let happen.
  */
 typedef struct UnbindSpare {
         pid_t pid;          /* 0: none */
         int job_fd;         /* the caller's end of the job channel (SOCK_SEQPACKET) */
         int result_fd;      /* as unbind_spawn()'s *ret_result_fd */
+        bool listening;     /* it has a uevent socket and can be armed */
 } UnbindSpare;
 
 #define UNBIND_SPARE_NULL ((UnbindSpare) { .pid = 0, .job_fd = -1, .result_fd = -1 })
+#define UNBIND_SPARE_MAX_ADDRESSES 512 /* more refused functions than that: the rest wait for their job */
+#define UNBIND_SPARE_MAX_DRIVERS 32
 
-/* Fork the spare. 0 or -errno. */
-int unbind_spare_start(UnbindSpare *ret);
+/* Fork the spare; with listen, one that can be armed (if its uevent socket cannot be opened, it is not). 0 or
+ * -errno. */
+int unbind_spare_start(UnbindSpare *ret, bool listen);
+/* What it may unbind by itself from now on: binds of these functions by these drivers (exact names); pin as in
+ * unbind_spawn(). Replaces the previous arming; no functions disarms it. 0 (also for a spare that does not
+ * listen), -EPIPE when it is gone, other -errno. */
+int unbind_spare_arm(UnbindSpare *s, const char *root, const char *pin, const char *const *addresses,
+                     size_t n_addresses, const char *const *drivers, size_t n_drivers);
 /* Hand it the job of unbind_spawn() (no gate: exempt the pid first if needed; the job is the gate). On success
  * the spare's pid and result descriptor move to *ret_pid and *ret_result_fd and *s is emptied; on failure
  * (-EPIPE: the spare is gone, -ENAMETOOLONG, -EINVAL) *s is left as it was, and the caller stops it. */
 int unbind_spare_dispatch(UnbindSpare *s, const char *root, const char *address, const char *driver,
                           const char *pin, pid_t *ret_pid, int *ret_result_fd);
-/* Let an idle spare go: close its job channel, kill it (it has no job) and reap it. */
-void unbind_spare_stop(UnbindSpare *s);
+/* Let an idle spare go: close its job channel, kill it (it has no job) and reap it. Returns 0, or its pid when
+ * it did not end at once (an armed spare inside an unbind of its own): the caller reaps it later. */
+pid_t unbind_spare_stop(UnbindSpare *s);

@@ -158,6 +158,12 @@ void refuse_announce(Guard *g, Function *f);
 /* Fork a spare unbind child once nothing is urgent (when enforcing and none is idle); let it go. */
 void refuse_want_spare(Guard *g);
 void refuse_drop_spare(Guard *g);
+/* A bind of f by a guarded driver is unbound at once, without probing first: refused, with settled evidence. The
+ * idle spare is armed with exactly these functions (less those being unbound). */
+bool refuse_unbinds_at_once(const Function *f);
+/* Tell the idle spare what it may unbind on its own, as the functions stand now. Called whenever the set may
+ * have changed, and before a pin is lifted (act/unbind.h). */
+void refuse_arm_spare(Guard *g);
 /* Ensure the pin of a refused function (no unbind in flight). why: "start", "bind", … */
 void refuse_ensure_pin(Guard *g, Function *f, const char *why);
 /* The outcome of a pin check: r < 0 failed; old NULL: it was in place; else written over old. Journals it and

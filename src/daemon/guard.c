@@ -183,10 +183,13 @@ void guard_forget(Guard *g, const char *address)
                 return;
         if (f->decided && f->guarded)
                 call_decision_hook(g, f, f->assessment.decision, DECISION_NOT_GUARDED);
+        bool was_at_once = refuse_unbinds_at_once(f) && f->unbind_pid == 0;
         if (f->unbind_pid > 0)
                 f->removed = true; /* freed when its unbind child ends (refuse.c) */
         else
                 function_free_slot(g, f);
+        if (was_at_once)
+                refuse_arm_spare(g);
         status_update(g);
 }
 
@@ -302,6 +305,7 @@ int guard_decide(Guard *g, const char *address, DecideFlags flags, const char *w
         Assessment a;
         bool changed, was_guarded;
         Decision old_decision;
+        bool was_at_once;
         int r;
 
         f = guard_find(g, address);
@@ -329,6 +333,7 @@ int guard_decide(Guard *g, const char *address, DecideFlags flags, const char *w
                 return r;
         }
 
+        was_at_once = refuse_unbinds_at_once(f);
         assess(&e, &g->config, &a);
         if (a.verdict == VERDICT_UNKNOWN && f->remembered &&
             f->remembered_vendor == e.vendor && f->remembered_device == e.device && a.basis != BASIS_FEATURES) {
@@ -344,6 +349,8 @@ int guard_decide(Guard *g, const char *address, DecideFlags flags, const char *w
                 f->assessment = a;
                 f->decided = true;
                 f->guarded = false;
+                if (was_at_once)
+                        refuse_arm_spare(g);
                 pin_watch_update(g, f);
                 return 0;
         }
@@ -406,6 +413,9 @@ int guard_decide(Guard *g, const char *address, DecideFlags flags, const char *w
          * (or the guard's own write would be its only way out), and one that becomes refused is walled off
          * before anything is dispatched. */
         call_decision_hook(g, f, old_decision, a.decision);
+        /* The spare learns it before any pin is lifted below. */
+        if (was_at_once != refuse_unbinds_at_once(f))
+                refuse_arm_spare(g);
 
         /* Act. Nothing here while an unbind of this function is in flight: refuse.c re-decides when it ends. */
         if (f->unbind_pid == 0) {
@@ -791,8 +801,12 @@ int guard_reload(Guard *g)
         });
         /* KernelEnforcement=no (or Mode=audit) unpins here, before any pin is lifted below; =auto loads. */
         kernel_enforce_configure(g, false);
+        /* Mode, Pin=, GuardedDrivers= may have changed: the spare follows before anything is lifted, and again
+         * once every function is decided. */
+        refuse_arm_spare(g);
         r = guard_apply_all(g, DECIDE_MAY_UNBIND | DECIDE_MAY_READ_OFFERED | DECIDE_FORCE_LOG, "reload");
         kernel_enforce_sync(g);
+        refuse_arm_spare(g);
         return r;
 }
 

@@ -57,8 +57,8 @@ static void handle_pci_bind(Guard *g, const char *address, const char *driver)
         }
 
         /* A known refusal with settled evidence: no probing first, unbind at once (the end of the unbind
-         * re-decides). */
-        if (guarded && function_known_refused(f) && f->assessment.verdict != VERDICT_UNKNOWN) {
+         * re-decides). The armed spare may be at it already: it saw this uevent too (act/unbind.h). */
+        if (guarded && f && refuse_unbinds_at_once(f)) {
                 (void) refuse_start(g, f, driver);
                 return;
         }
@@ -121,6 +121,14 @@ void guard_handle_uevent(Guard *g, const char *action, const char *subsystem, co
                 return;
         }
 
+        if (streq(subsystem, "drivers")) {
+                /* A PCI driver registered or went: the spare's list of guarded drivers (exact names). */
+                if (strneq(devpath, "/bus/pci/drivers/", STRLEN("/bus/pci/drivers/")) &&
+                    (streq(action, "add") || streq(action, "remove")))
+                        refuse_arm_spare(g);
+                return;
+        }
+
         if (streq(subsystem, "virtio")) {
                 /* A virtio device driver probed: the negotiated features are evidence now. */
                 if (!streq(action, "bind") && !streq(action, "add"))
@@ -172,6 +180,8 @@ int monitor_start(Guard *g)
         r = udev_monitor_filter_add_match_subsystem_devtype(g->monitor, "pci", NULL);
         if (r >= 0)
                 r = udev_monitor_filter_add_match_subsystem_devtype(g->monitor, "virtio", NULL);
+        if (r >= 0)
+                r = udev_monitor_filter_add_match_subsystem_devtype(g->monitor, "drivers", NULL);
         if (r < 0)
                 return r;
         /* A hot-plug burst must not overflow the socket (needs CAP_NET_ADMIN to exceed rmem_max; best effort). */

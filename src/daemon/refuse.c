@@ -30,13 +30,78 @@ void refuse_cancel_watch(Function *f)
         f->unbind_result_fd = -1;
 }
 
+/* Under the BPF LSM the child's pin write needs an exemption, given before it learns its job (refuse_start()): a
+ * spare there only takes jobs. */
+static bool spare_may_listen(const Guard *g)
+{
+        return guard_may_act(g) && !(g->kernel_mode == KERNEL_MODE_BPF_LSM && g->config.pin);
+}
+
+bool refuse_unbinds_at_once(const Function *f)
+{
+        return f->decided && f->guarded && !f->removed && f->assessment.decision == DECISION_REFUSE &&
+               f->assessment.verdict != VERDICT_UNKNOWN;
+}
+
+/* The guarded drivers that exist now (the spare matches exact names; a driver loaded later re-arms it through
+ * its `add` uevent, monitor.c). Never the native driver: the hand-back binds it. */
+static size_t spare_drivers(Guard *g, char names[UNBIND_SPARE_MAX_DRIVERS][64])
+{
+        _cleanup_closedir_ DIR *d = NULL;
+        char path[PATH_MAX];
+        struct dirent *de;
+        size_t n = 0;
+
+        snprintf(path, sizeof path, "%s/sys/bus/pci/drivers", strempty(g->root));
+        d = opendir(path);
+        if (!d)
+                return 0;
+        while ((de = readdir(d)) && n < UNBIND_SPARE_MAX_DRIVERS) {
+                if (de->d_name[0] == '.' || strlen(de->d_name) >= 64 || streq(de->d_name, PIN_NATIVE_DRIVER) ||
+                    !config_driver_is_guarded(&g->config, de->d_name))
+                        continue;
+                strcpy(names[n++], de->d_name);
+        }
+        return n;
+}
+
+void refuse_arm_spare(Guard *g)
+{
+        static const char *addresses[UNBIND_SPARE_MAX_ADDRESSES];
+        static char driver_names[UNBIND_SPARE_MAX_DRIVERS][64];
+        const char *drivers[UNBIND_SPARE_MAX_DRIVERS];
+        size_t n = 0, n_drivers = 0;
+        int r;
+
+        if (g->spare.pid <= 0 || !g->spare.listening)
+                return;
+        if (spare_may_listen(g)) {
+                for (size_t i = 0; i < g->n_functions && n < UNBIND_SPARE_MAX_ADDRESSES; i++) {
+                        Function *f = g->functions[i];
+                        if (refuse_unbinds_at_once(f) && f->unbind_pid == 0)
+                                addresses[n++] = f->address;
+                }
+                n_drivers = n > 0 ? spare_drivers(g, driver_names) : 0;
+                for (size_t i = 0; i < n_drivers; i++)
+                        drivers[i] = driver_names[i];
+        }
+        r = unbind_spare_arm(&g->spare, g->root, g->config.pin ? PIN_NATIVE_DRIVER : NULL, addresses, n, drivers,
+                             n_drivers);
+        if (r < 0) {
+                /* Gone, or it cannot be told: not one that might act on an old arming. */
+                refuse_drop_spare(g);
+                refuse_want_spare(g);
+        }
+}
+
 /* Without a spare the next unbind forks on the spot: slower, not less safe. Not while the pin thread is inside a
  * write: asked again when its job is done. */
 static void spare_start(Guard *g)
 {
         if (g->spare.pid <= 0 && guard_may_act(g) && pin_worker_pause(g)) {
-                (void) unbind_spare_start(&g->spare);
+                (void) unbind_spare_start(&g->spare, spare_may_listen(g));
                 pin_worker_resume(g);
+                refuse_arm_spare(g);
         }
 }
 
@@ -65,10 +130,20 @@ void refuse_want_spare(Guard *g)
         (void) sd_event_source_set_enabled(g->spare_source, SD_EVENT_ONESHOT);
 }
 
+static int on_spare_reaped(sd_event_source *s, const siginfo_t *si, void *userdata)
+{
+        return 0; /* a floating one-shot source: the loop frees it */
+}
+
 void refuse_drop_spare(Guard *g)
 {
+        pid_t left;
+
         g->spare_source = sd_event_source_disable_unref(g->spare_source);
-        unbind_spare_stop(&g->spare);
+        left = unbind_spare_stop(&g->spare);
+        /* Inside an unbind of its own that a holder stretches: reaped when it ends (never waited for). */
+        if (left > 0)
+                (void) sd_event_add_child(g->event, NULL, left, WEXITED, on_spare_reaped, NULL);
 }
 
 void refuse_ensure_pin(Guard *g, Function *f, const char *why)
@@ -261,12 +336,16 @@ static int on_unbind_done(sd_event_source *s, const siginfo_t *si, void *userdat
 {
         Function *f = userdata;
         Guard *g = f->guard;
-        char address[PCI_ADDRESS_MAX], driver[64], actions[64] = "unbind";
-        bool was_stuck = f->unbind_stuck;
+        char address[PCI_ADDRESS_MAX], driver[64], actions[64] = "unbind", other[UNBIND_ADDRESS_MAX];
+        bool was_stuck = f->unbind_stuck, own;
         int r, k;
 
         refuse_announce(g, f); /* the refusal is journalled before its outcome */
-        r = unbind_result(f->unbind_result_fd);
+        r = unbind_result(f->unbind_result_fd, f->address, &own, other);
+        /* An armed spare that unbound another function on its own before this job came (its bind uevent was
+         * not seen here: socket overrun): decide that one again; the spare pinned it. */
+        if (other[0])
+                guard_decide_later(g, other, DECIDE_MAY_UNBIND, "unbound by the spare on its own");
         kernel_enforce_unexempt(g, f->unbind_pid);
         (void) record_mark_unbinding(g->root, f->address, false);
         f->unbind_pid = 0;
@@ -309,8 +388,12 @@ static int on_unbind_done(sd_event_source *s, const siginfo_t *si, void *userdat
                                             "%s: could not pin driver_override again: %s", address, strerror(-k));
         }
         /* The next spare now, not when the next vfio bind is already being unbound (a fork copies the page
-         * tables: milliseconds of CPU under emulation). A management stack waits for the hand-back anyway. */
-        spare_start(g);
+         * tables: milliseconds of CPU under emulation). A management stack waits for the hand-back anyway. An
+         * idle one is armed with this function again. */
+        if (g->spare.pid > 0)
+                refuse_arm_spare(g);
+        else
+                spare_start(g);
         if (g->config.reprobe && guard_may_act(g)) {
                 k = reprobe_function(g->root, address, PIN_NATIVE_DRIVER,
                                      g->config.pin && f->evidence.driver_override_read &&
@@ -323,8 +406,9 @@ static int on_unbind_done(sd_event_source *s, const siginfo_t *si, void *userdat
                                             strerror(-k));
         }
         guard_emit_function(g, f, EVENT_UNBOUND, LOG_NOTICE, actions, driver,
-                            "%s: unbound from %s%s (%s)", address, driver,
-                            was_stuck ? " after its holders let go" : "", actions);
+                            "%s: unbound from %s%s (%s)%s", address, driver,
+                            was_stuck ? " after its holders let go" : "", actions,
+                            own ? "; the unbind child acted on the bind uevent itself" : "");
         function_record(g, f);
 
         /* vfio let it go: its device node, and the group node when it was the last vfio member, are gone, and
@@ -387,7 +471,7 @@ int refuse_start(Guard *g, Function *f, const char *driver)
                 if (r < 0) {
                         if (gated && k >= 0)
                                 kernel_enforce_unexempt(g, spare);
-                        unbind_spare_stop(&g->spare);
+                        refuse_drop_spare(g);
                 } else if (k < 0)
                         guard_emit_function(g, f, EVENT_ACTION_FAILED, LOG_WARNING, "kernel-enforcement", driver,
                                             "%s: could not let the unbind child %d write the pin: %s; the guard "

@@ -55,6 +55,10 @@ systemctl start vfio-guard.service
 wait_for 120 is_pinned 0000:00:0b.7 || fail "guard did not pin again"
 want vfio-guardd && bench window "$F" "$N" 1 vfio-guardd
 want vfio-guardd-storm && bench storm vfio-guardd-storm "$ROUNDS" $STORM
+# Which of those unbinds the armed spare made on the bind uevent itself, before the daemon's job came.
+own=$(journalctl -b -q --no-pager -o cat MESSAGE_ID="$MID_UNBOUND" 2>/dev/null | grep -c "acted on the bind uevent itself")
+all=$(journalctl -b -q --no-pager -o cat MESSAGE_ID="$MID_UNBOUND" 2>/dev/null | grep -c .)
+note "BENCH-INFO reactive unbinds so far: $all, of which the armed spare made $own on the bind uevent itself"
 rm -f "$CONF"
 systemctl reload vfio-guard.service
 sleep 5

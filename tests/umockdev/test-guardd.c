@@ -415,18 +415,26 @@ static bool spare_present(Guard *g, void *userdata)
         return p > 0 && p != other;
 }
 
+/* A refused function on virtio-pci, the guard started, and its spare (forked once the loop is idle). */
+static Guard *guard_with_spare(char **ret_syspath, pid_t *ret_spare)
+{
+        Guard *g;
+
+        *ret_syspath = testbed_add(t, A_BYPASS, MOCK_BYPASS, "virtio-pci", 3);
+        g = testbed_guard(t, &seen, true, 0);
+        ck_assert_int_eq(guard_start(g), 0);
+        ck_assert(testbed_run_until(g, spare_present, NULL, 5 * SEC));
+        *ret_spare = spare_child();
+        return g;
+}
+
 START_TEST(test_spare_gone)
 {
         _cleanup_(guard_freep) Guard *g = NULL;
         _cleanup_free_ char *syspath = NULL;
         pid_t spare;
 
-        syspath = testbed_add(t, A_BYPASS, MOCK_BYPASS, "virtio-pci", 3);
-        g = testbed_guard(t, &seen, true, 0);
-        ck_assert_int_eq(guard_start(g), 0);
-        /* Forked once the loop is idle. */
-        ck_assert(testbed_run_until(g, spare_present, NULL, 5 * SEC));
-        spare = spare_child();
+        g = guard_with_spare(&syspath, &spare);
 
         /* The spare dies before it gets a job: the bind is still unbound (by a child forked on the spot), and
          * the dead spare is reaped, not left a zombie. */
@@ -443,6 +451,95 @@ START_TEST(test_spare_gone)
         ck_assert_int_eq(errno, ECHILD);
         /* And a new spare waits for the next bind. */
         ck_assert(testbed_run_until(g, spare_present, &spare, 5 * SEC));
+}
+END_TEST
+
+/* Poll a testbed file without running the guard's loop: what the spare does on its own. */
+static bool file_becomes(const char *rel, const char *expected, uint64_t usec)
+{
+        for (uint64_t waited = 0;; waited += 5000) {
+                _cleanup_free_ char *c = testbed_read(t, rel);
+                if (c && streq(c, expected))
+                        return true;
+                if (waited >= usec)
+                        return false;
+                (void) usleep(5000);
+        }
+}
+
+/* The spare is armed with the refused function once it is forked (the loop idle): it unbinds a vfio bind by
+ * itself, while the guard's own loop does not run at all; the guard then sees the same uevent, and the job it
+ * sends ends the spare without a second unbind. */
+START_TEST(test_armed_spare_unbinds_on_its_own)
+{
+        _cleanup_(guard_freep) Guard *g = NULL;
+        _cleanup_free_ char *syspath = NULL;
+        pid_t spare;
+
+        g = guard_with_spare(&syspath, &spare);
+
+        /* Past the pin (as if the watch had lost the race), and no loop iteration from here on. */
+        testbed_write(t, "sys/bus/pci/devices/" A_BYPASS "/driver_override", "vfio-pci\n", 0);
+        testbed_set_driver(t, A_BYPASS, "vfio-pci");
+        testbed_uevent(t, syspath, "bind", "vfio-pci");
+        ck_assert(file_becomes("sys/bus/pci/drivers/vfio-pci/unbind", A_BYPASS, 5 * SEC));
+        ck_assert(file_becomes("sys/bus/pci/devices/" A_BYPASS "/driver_override", "virtio-pci", 5 * SEC));
+        ck_assert_uint_eq(seen_count(&seen, EVENT_BIND_REFUSED, NULL, NULL), 0);
+        /* It waits for the guard's job before it ends. */
+        ck_assert_int_eq(waitpid(spare, NULL, WNOHANG), 0);
+
+        /* Clear the file: a second unbind (by the job) would write it again. */
+        testbed_write(t, "sys/bus/pci/drivers/vfio-pci/unbind", "", 0);
+        ck_assert(testbed_run_until(g, (bool (*)(Guard *, void *)) seen_kind, &(EventKind){ EVENT_UNBOUND }, 5 * SEC));
+        ck_assert(no_unbind_in_flight(g, NULL));
+        assert_file("sys/bus/pci/drivers/vfio-pci/unbind", "");
+        ck_assert_uint_eq(seen_count(&seen, EVENT_BIND_REFUSED, A_BYPASS, "unbind"), 1);
+        ck_assert_uint_eq(seen_count(&seen, EVENT_UNBOUND, A_BYPASS, NULL), 1);
+        ck_assert(strstr(seen_find(&seen, EVENT_UNBOUND, A_BYPASS)->message, "acted on the bind uevent itself"));
+        ck_assert_uint_eq(seen_count(&seen, EVENT_ACTION_FAILED, NULL, NULL), 0);
+        assert_file("sys/bus/pci/drivers_probe", A_BYPASS);
+        /* The next spare is armed again. */
+        ck_assert(testbed_run_until(g, spare_present, &spare, 5 * SEC));
+}
+END_TEST
+
+/* What the spare leaves alone: a translated function, a refused one bound by a driver that is not guarded, an
+ * allowed one, and a refused one once a reload allows it (the arming shrinks before the pin is lifted). */
+START_TEST(test_armed_spare_leaves_alone)
+{
+        _cleanup_(guard_freep) Guard *g = NULL;
+        _cleanup_free_ char *bypass = NULL, *translated = NULL, *legacy = NULL;
+
+        bypass = testbed_add(t, A_BYPASS, MOCK_BYPASS, "virtio-pci", 3);
+        translated = testbed_add(t, A_TRANSLATED, MOCK_TRANSLATED, "virtio-pci", 4);
+        legacy = testbed_add(t, A_LEGACY, MOCK_LEGACY_ONLY, "virtio-pci", 5);
+        testbed_write(t, "sys/bus/pci/drivers/uio_pci_generic/unbind", "", 0);
+        testbed_write(t, "etc/vfio-guard.conf", "[Guard]\nAllow=" A_LEGACY "\n", 0644);
+        g = testbed_guard(t, &seen, true, 0);
+        ck_assert_int_eq(guard_start(g), 0);
+        ck_assert(testbed_run_until(g, spare_present, NULL, 5 * SEC));
+
+        testbed_set_driver(t, A_TRANSLATED, "vfio-pci");
+        testbed_uevent(t, translated, "bind", "vfio-pci");
+        testbed_set_driver(t, A_LEGACY, "vfio-pci");
+        testbed_uevent(t, legacy, "bind", "vfio-pci");
+        testbed_set_driver(t, A_BYPASS, "uio_pci_generic");
+        testbed_uevent(t, bypass, "bind", "uio_pci_generic");
+        ck_assert(!file_becomes("sys/bus/pci/drivers/vfio-pci/unbind", A_TRANSLATED, SEC / 2));
+        assert_file("sys/bus/pci/drivers/vfio-pci/unbind", "");
+        assert_file("sys/bus/pci/drivers/uio_pci_generic/unbind", "");
+        testbed_settle(g, SEC / 5);
+        assert_file("sys/bus/pci/drivers/vfio-pci/unbind", "");
+        assert_file("sys/bus/pci/drivers/uio_pci_generic/unbind", "");
+
+        /* Allowed by a reload: the spare hears of it before the guard lifts the pin. */
+        testbed_set_driver(t, A_BYPASS, "virtio-pci");
+        testbed_write(t, "etc/vfio-guard.conf", "[Guard]\nAllow=" A_LEGACY " " A_BYPASS "\n", 0644);
+        ck_assert_int_eq(guard_reload(g), 0);
+        testbed_set_driver(t, A_BYPASS, "vfio-pci");
+        testbed_uevent(t, bypass, "bind", "vfio-pci");
+        ck_assert(!file_becomes("sys/bus/pci/drivers/vfio-pci/unbind", A_BYPASS, SEC / 2));
+        ck_assert_int_gt(spare_child(), 0);
 }
 END_TEST
 
@@ -1260,6 +1357,8 @@ static Suite *suite(void)
         ADD(test_malformed_and_unknown_uevents);
         ADD(test_spare_gone);
         ADD(test_spare_stopped_with_guard);
+        ADD(test_armed_spare_unbinds_on_its_own);
+        ADD(test_armed_spare_leaves_alone);
         ADD(test_no_spare_in_audit);
         ADD(test_queued_decide_not_starved);
         ADD(test_repin_then_bind_order);
