@@ -54,6 +54,16 @@ printf '[Guard]\nKernelEnforcement=no\n' > "$CONF"
 systemctl start vfio-guard.service
 wait_for 120 is_pinned 0000:00:0b.7 || fail "guard did not pin again"
 want vfio-guardd && bench window "$F" "$N" 1 vfio-guardd
+# The same binds with the reference guard running beside the daemon: only binds that got past the pin count, as
+# for vfio-guardd (they happen when the machine is busy with the steps before them), so this row is the limit
+# for a reactive guard under the same conditions, where (b) measures every bind.
+if want reference+vfio-guardd; then
+        /usr/lib/vmtest/refguard "$F" > /run/refguard-beside.out &
+        rg=$!
+        wait_for 10 grep -q listening /run/refguard-beside.out
+        bench window "$F" "$N" 1 reference+vfio-guardd
+        kill "$rg"
+fi
 want vfio-guardd-storm && bench storm vfio-guardd-storm "$ROUNDS" $STORM
 # Which of those unbinds the armed spare made on the bind uevent itself, before the daemon's job came.
 own=$(journalctl -b -q --no-pager -o cat MESSAGE_ID="$MID_UNBOUND" 2>/dev/null | grep -c "acted on the bind uevent itself")
