@@ -180,7 +180,8 @@ bool pin_worker_queue(Guard *g, Function *f, const char *why);
 void pin_worker_cancel(Guard *g, const char *address);
 /* Around a fork: true when the thread is between jobs, and then it stays so until pin_worker_resume(). A child
  * forked while the thread is inside a library call could inherit that library's lock held (umockdev's preload
- * in the tests has no fork handlers). false: busy, nothing held. */
+ * in the tests has no fork handlers); the children make raw system calls only (act/unbind.c), so this is the
+ * second line. false: busy, nothing held. */
 bool pin_worker_pause(Guard *g);
 void pin_worker_resume(Guard *g);
 void pin_worker_stop(Guard *g);
