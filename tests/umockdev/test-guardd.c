@@ -305,20 +305,27 @@ END_TEST
 
 /* ---- vfio-pci binds ---- */
 
+/* The common start: a refused (bypass) function on virtio-pci, and an enforcing guard started. */
+static Guard *guard_on_bypass(void)
+{
+        Guard *g;
+
+        g_free(testbed_add(t, A_BYPASS, MOCK_BYPASS, "virtio-pci", 3));
+        g = testbed_guard(t, &seen, true, 0);
+        ck_assert_int_eq(guard_start(g), 0);
+        return g;
+}
+
 START_TEST(test_bind_vfio_bypass)
 {
         _cleanup_(guard_freep) Guard *g = NULL;
-        _cleanup_free_ char *syspath = NULL;
 
-        syspath = testbed_add(t, A_BYPASS, MOCK_BYPASS, "virtio-pci", 3);
-        g = testbed_guard(t, &seen, true, 0);
-        ck_assert_int_eq(guard_start(g), 0);
+        g = guard_on_bypass();
         assert_override(A_BYPASS, "virtio-pci");
 
         /* What libvirt does: rewrite driver_override, unbind virtio-pci, bind vfio-pci. */
         testbed_write(t, "sys/bus/pci/devices/" A_BYPASS "/driver_override", "vfio-pci\n", 0);
-        testbed_set_driver(t, A_BYPASS, NULL);
-        testbed_uevent(t, syspath, "unbind", NULL);
+        testbed_kernel_bind(t, A_BYPASS, NULL);
         /* The unbind uevent re-checked the pin (in the daemon's pin thread: wait for its outcome). */
         ck_assert(testbed_run_until(g, seen_repin, (void *) A_BYPASS, 5 * SEC));
         testbed_settle(g, SEC / 5);
@@ -328,8 +335,7 @@ START_TEST(test_bind_vfio_bypass)
         /* Someone rewrites it again (the watch puts the pin back) and vfio-pci binds anyway. */
         testbed_write(t, "sys/bus/pci/devices/" A_BYPASS "/driver_override", "vfio-pci\n", 0);
         wait_watch_repin(g, A_BYPASS);
-        testbed_set_driver(t, A_BYPASS, "vfio-pci");
-        testbed_uevent(t, syspath, "bind", "vfio-pci");
+        testbed_kernel_bind(t, A_BYPASS, "vfio-pci");
         ck_assert(testbed_run_until(g, (bool (*)(Guard *, void *)) seen_kind, &(EventKind){ EVENT_UNBOUND }, 5 * SEC));
         ck_assert(no_unbind_in_flight(g, NULL));
 
@@ -349,20 +355,15 @@ END_TEST
 START_TEST(test_repin_then_bind_order)
 {
         _cleanup_(guard_freep) Guard *g = NULL;
-        _cleanup_free_ char *syspath = NULL;
 
-        syspath = testbed_add(t, A_BYPASS, MOCK_BYPASS, "virtio-pci", 3);
-        g = testbed_guard(t, &seen, true, 0);
-        ck_assert_int_eq(guard_start(g), 0);
+        g = guard_on_bypass();
 
         testbed_write(t, "sys/bus/pci/devices/" A_BYPASS "/driver_override", "vfio-pci\n", 0);
-        testbed_set_driver(t, A_BYPASS, NULL);
-        testbed_uevent(t, syspath, "unbind", NULL);
+        testbed_kernel_bind(t, A_BYPASS, NULL);
         ck_assert(testbed_run_until(g, override_is, (const char *[]){ A_BYPASS, "virtio-pci" }, 5 * SEC));
 
         testbed_write(t, "sys/bus/pci/devices/" A_BYPASS "/driver_override", "vfio-pci\n", 0);
-        testbed_set_driver(t, A_BYPASS, "vfio-pci");
-        testbed_uevent(t, syspath, "bind", "vfio-pci");
+        testbed_kernel_bind(t, A_BYPASS, "vfio-pci");
         ck_assert(testbed_run_until(g, (bool (*)(Guard *, void *)) seen_kind, &(EventKind){ EVENT_UNBOUND }, 5 * SEC));
 
         const SeenEvent *repin = NULL;
@@ -416,13 +417,10 @@ static bool spare_present(Guard *g, void *userdata)
 }
 
 /* A refused function on virtio-pci, the guard started, and its spare (forked once the loop is idle). */
-static Guard *guard_with_spare(char **ret_syspath, pid_t *ret_spare)
+static Guard *guard_with_spare(pid_t *ret_spare)
 {
-        Guard *g;
+        Guard *g = guard_on_bypass();
 
-        *ret_syspath = testbed_add(t, A_BYPASS, MOCK_BYPASS, "virtio-pci", 3);
-        g = testbed_guard(t, &seen, true, 0);
-        ck_assert_int_eq(guard_start(g), 0);
         ck_assert(testbed_run_until(g, spare_present, NULL, 5 * SEC));
         *ret_spare = spare_child();
         return g;
@@ -431,18 +429,16 @@ static Guard *guard_with_spare(char **ret_syspath, pid_t *ret_spare)
 START_TEST(test_spare_gone)
 {
         _cleanup_(guard_freep) Guard *g = NULL;
-        _cleanup_free_ char *syspath = NULL;
         pid_t spare;
 
-        g = guard_with_spare(&syspath, &spare);
+        g = guard_with_spare(&spare);
 
         /* The spare dies before it gets a job: the bind is still unbound (by a child forked on the spot), and
          * the dead spare is reaped, not left a zombie. */
         ck_assert_int_eq(kill(spare, SIGKILL), 0);
         testbed_write(t, "sys/bus/pci/devices/" A_BYPASS "/driver_override", "vfio-pci\n", 0);
         wait_watch_repin(g, A_BYPASS);
-        testbed_set_driver(t, A_BYPASS, "vfio-pci");
-        testbed_uevent(t, syspath, "bind", "vfio-pci");
+        testbed_kernel_bind(t, A_BYPASS, "vfio-pci");
         ck_assert(testbed_run_until(g, (bool (*)(Guard *, void *)) seen_kind, &(EventKind){ EVENT_UNBOUND }, 5 * SEC));
         assert_file("sys/bus/pci/drivers/vfio-pci/unbind", A_BYPASS);
         assert_override(A_BYPASS, "virtio-pci");
@@ -473,15 +469,13 @@ static bool file_becomes(const char *rel, const char *expected, uint64_t usec)
 START_TEST(test_armed_spare_unbinds_on_its_own)
 {
         _cleanup_(guard_freep) Guard *g = NULL;
-        _cleanup_free_ char *syspath = NULL;
         pid_t spare;
 
-        g = guard_with_spare(&syspath, &spare);
+        g = guard_with_spare(&spare);
 
         /* Past the pin (as if the watch had lost the race), and no loop iteration from here on. */
         testbed_write(t, "sys/bus/pci/devices/" A_BYPASS "/driver_override", "vfio-pci\n", 0);
-        testbed_set_driver(t, A_BYPASS, "vfio-pci");
-        testbed_uevent(t, syspath, "bind", "vfio-pci");
+        testbed_kernel_bind(t, A_BYPASS, "vfio-pci");
         ck_assert(file_becomes("sys/bus/pci/drivers/vfio-pci/unbind", A_BYPASS, 5 * SEC));
         ck_assert(file_becomes("sys/bus/pci/devices/" A_BYPASS "/driver_override", "virtio-pci", 5 * SEC));
         ck_assert_uint_eq(seen_count(&seen, EVENT_BIND_REFUSED, NULL, NULL), 0);
@@ -508,23 +502,20 @@ END_TEST
 START_TEST(test_armed_spare_leaves_alone)
 {
         _cleanup_(guard_freep) Guard *g = NULL;
-        _cleanup_free_ char *bypass = NULL, *translated = NULL, *legacy = NULL;
+        _cleanup_free_ char *translated = NULL, *legacy = NULL;
 
-        bypass = testbed_add(t, A_BYPASS, MOCK_BYPASS, "virtio-pci", 3);
-        translated = testbed_add(t, A_TRANSLATED, MOCK_TRANSLATED, "virtio-pci", 4);
-        legacy = testbed_add(t, A_LEGACY, MOCK_LEGACY_ONLY, "virtio-pci", 5);
+        g_free(testbed_add(t, A_BYPASS, MOCK_BYPASS, "virtio-pci", 3));
+        g_free(testbed_add(t, A_TRANSLATED, MOCK_TRANSLATED, "virtio-pci", 4));
+        g_free(testbed_add(t, A_LEGACY, MOCK_LEGACY_ONLY, "virtio-pci", 5));
         testbed_write(t, "sys/bus/pci/drivers/uio_pci_generic/unbind", "", 0);
         testbed_write(t, "etc/vfio-guard.conf", "[Guard]\nAllow=" A_LEGACY "\n", 0644);
         g = testbed_guard(t, &seen, true, 0);
         ck_assert_int_eq(guard_start(g), 0);
         ck_assert(testbed_run_until(g, spare_present, NULL, 5 * SEC));
 
-        testbed_set_driver(t, A_TRANSLATED, "vfio-pci");
-        testbed_uevent(t, translated, "bind", "vfio-pci");
-        testbed_set_driver(t, A_LEGACY, "vfio-pci");
-        testbed_uevent(t, legacy, "bind", "vfio-pci");
-        testbed_set_driver(t, A_BYPASS, "uio_pci_generic");
-        testbed_uevent(t, bypass, "bind", "uio_pci_generic");
+        testbed_kernel_bind(t, A_TRANSLATED, "vfio-pci");
+        testbed_kernel_bind(t, A_LEGACY, "vfio-pci");
+        testbed_kernel_bind(t, A_BYPASS, "uio_pci_generic");
         ck_assert(!file_becomes("sys/bus/pci/drivers/vfio-pci/unbind", A_TRANSLATED, SEC / 2));
         assert_file("sys/bus/pci/drivers/vfio-pci/unbind", "");
         assert_file("sys/bus/pci/drivers/uio_pci_generic/unbind", "");
@@ -536,8 +527,7 @@ START_TEST(test_armed_spare_leaves_alone)
         testbed_set_driver(t, A_BYPASS, "virtio-pci");
         testbed_write(t, "etc/vfio-guard.conf", "[Guard]\nAllow=" A_LEGACY " " A_BYPASS "\n", 0644);
         ck_assert_int_eq(guard_reload(g), 0);
-        testbed_set_driver(t, A_BYPASS, "vfio-pci");
-        testbed_uevent(t, bypass, "bind", "vfio-pci");
+        testbed_kernel_bind(t, A_BYPASS, "vfio-pci");
         ck_assert(!file_becomes("sys/bus/pci/drivers/vfio-pci/unbind", A_BYPASS, SEC / 2));
         ck_assert_int_gt(spare_child(), 0);
 }
@@ -549,9 +539,7 @@ START_TEST(test_spare_stopped_with_guard)
         Guard *g;
         pid_t spare;
 
-        g_free(testbed_add(t, A_BYPASS, MOCK_BYPASS, "virtio-pci", 3));
-        g = testbed_guard(t, &seen, true, 0);
-        ck_assert_int_eq(guard_start(g), 0);
+        g = guard_on_bypass();
         ck_assert(testbed_run_until(g, spare_present, NULL, 5 * SEC));
         spare = spare_child();
         guard_free(g);
@@ -585,15 +573,13 @@ START_TEST(test_bind_vfio_translated)
         ck_assert_int_eq(guard_start(g), 0);
 
         testbed_write(t, "sys/bus/pci/devices/" A_TRANSLATED "/driver_override", "vfio-pci\n", 0);
-        testbed_set_driver(t, A_TRANSLATED, NULL);
         /* virtioN and its features go with virtio-pci. */
         _cleanup_free_ char *vpath = g_strdup_printf("%s/virtio0", syspath);
         umockdev_testbed_remove_device(t->tb, vpath);
         ck_assert_ptr_null(testbed_read(t, "sys/bus/pci/devices/" A_TRANSLATED "/virtio0/features"));
-        testbed_uevent(t, syspath, "unbind", NULL);
+        testbed_kernel_bind(t, A_TRANSLATED, NULL);
         testbed_settle(g, SEC / 5);
-        testbed_set_driver(t, A_TRANSLATED, "vfio-pci");
-        testbed_uevent(t, syspath, "bind", "vfio-pci");
+        testbed_kernel_bind(t, A_TRANSLATED, "vfio-pci");
         testbed_settle(g, SEC / 2);
 
         /* virtio0 is gone with virtio-pci in a real kernel; the guard remembered the word. */
@@ -631,8 +617,7 @@ START_TEST(test_audit_without_enforce)
         g = testbed_guard(t, &seen, false, 0);
         ck_assert_int_eq(guard_start(g), 0);
 
-        testbed_set_driver(t, A_BYPASS, "vfio-pci");
-        testbed_uevent(t, syspath, "bind", "vfio-pci");
+        testbed_kernel_bind(t, A_BYPASS, "vfio-pci");
         testbed_settle(g, SEC / 2);
 
         assert_nothing_written();
@@ -683,8 +668,7 @@ START_TEST(test_allow_and_deny)
         ck_assert_uint_eq(seen_count(&seen, EVENT_CONFIG_PROBLEM, NULL, NULL), 0);
 
         /* vfio-pci takes the allowed bypass function: left alone, and the Allow= warned about again. */
-        testbed_set_driver(t, A_BYPASS, "vfio-pci");
-        testbed_uevent(t, "/sys/devices/" A_BYPASS, "bind", "vfio-pci");
+        testbed_kernel_bind(t, A_BYPASS, "vfio-pci");
         testbed_settle(g, SEC / 4);
         ck_assert_uint_eq(seen_count(&seen, EVENT_ALLOWED_BY_POLICY, A_BYPASS, NULL), 2);
         ck_assert_uint_eq(seen_count(&seen, EVENT_BIND_REFUSED, NULL, NULL), 0);
@@ -849,18 +833,38 @@ END_TEST
 
 /* ---- a stuck unbind ---- */
 
+/* vfio-pci's unbind becomes a FIFO (its path in fifo): a write blocks, as vfio's does while QEMU holds the
+ * device, until the test opens it for reading. */
+static void unbind_blocks(char fifo[static 4096])
+{
+        snprintf(fifo, 4096, "%s/sys/bus/pci/drivers/vfio-pci/unbind", t->root);
+        ck_assert_int_eq(unlink(fifo), 0);
+        ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+}
+
+/* The holder lets go: read what the blocked writer wrote (it is the whole write) and check it. */
+static void unbind_release(const char *fifo, const char *expected)
+{
+        char buf[64];
+        ssize_t k;
+        int fd;
+
+        fd = open(fifo, O_RDONLY | O_CLOEXEC);
+        ck_assert_int_ge(fd, 0);
+        k = read(fd, buf, sizeof buf - 1);
+        close(fd);
+        ck_assert_int_gt(k, 0);
+        buf[k] = '\0';
+        ck_assert_str_eq(buf, expected);
+}
+
 START_TEST(test_stuck_unbind)
 {
         _cleanup_(guard_freep) Guard *g = NULL;
         _cleanup_free_ char *syspath = NULL, *hot = NULL;
-        char fifo[4096], buf[64] = "";
-        int fd;
-        ssize_t k;
+        char fifo[4096];
 
-        /* The unbind attribute blocks its writer like vfio does while QEMU holds the device. */
-        snprintf(fifo, sizeof fifo, "%s/sys/bus/pci/drivers/vfio-pci/unbind", t->root);
-        ck_assert_int_eq(unlink(fifo), 0);
-        ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+        unbind_blocks(fifo);
         testbed_add_holder(t, 4242, "qemu-system-x86\n", "/dev/vfio/3");
         testbed_add_holder(t, 4343, "bash\n", "/dev/null");
 
@@ -901,13 +905,7 @@ START_TEST(test_stuck_unbind)
         ck_assert_uint_eq(seen_count(&seen, EVENT_PINNED, A_BYPASS, NULL), 0);
 
         /* The holder lets go: the write completes, the job finishes. */
-        fd = open(fifo, O_RDONLY | O_CLOEXEC);
-        ck_assert_int_ge(fd, 0);
-        k = read(fd, buf, sizeof buf - 1);
-        close(fd);
-        ck_assert_int_gt(k, 0);
-        buf[k] = '\0';
-        ck_assert_str_eq(buf, A_BYPASS);
+        unbind_release(fifo, A_BYPASS);
         ck_assert(testbed_run_until(g, no_unbind_in_flight, NULL, 5 * SEC));
         ck_assert_uint_eq(seen_count(&seen, EVENT_UNBOUND, A_BYPASS, NULL), 1);
         ck_assert_uint_eq(seen_count(&seen, EVENT_BIND_REFUSED, A_BYPASS, "unbind"), 1);
@@ -923,13 +921,9 @@ START_TEST(test_bind_while_unbinding)
 {
         _cleanup_(guard_freep) Guard *g = NULL;
         _cleanup_free_ char *syspath = NULL;
-        char fifo[4096], buf[64] = "";
-        int fd;
-        ssize_t k;
+        char fifo[4096];
 
-        snprintf(fifo, sizeof fifo, "%s/sys/bus/pci/drivers/vfio-pci/unbind", t->root);
-        ck_assert_int_eq(unlink(fifo), 0);
-        ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+        unbind_blocks(fifo);
         syspath = testbed_add(t, A_BYPASS, MOCK_BYPASS, "vfio-pci", 3);
         g = testbed_guard(t, &seen, true, 5 * SEC);
         ck_assert_int_eq(guard_start(g), 0);
@@ -941,13 +935,7 @@ START_TEST(test_bind_while_unbinding)
         ck_assert_uint_eq(guard_unbinds_in_flight(g), 1);
 
         for (unsigned round = 1; round <= 2; round++) {
-                fd = open(fifo, O_RDONLY | O_CLOEXEC);
-                ck_assert_int_ge(fd, 0);
-                k = read(fd, buf, sizeof buf - 1);
-                close(fd);
-                ck_assert_int_gt(k, 0);
-                buf[k] = '\0';
-                ck_assert_str_eq(buf, A_BYPASS);
+                unbind_release(fifo, A_BYPASS);
                 if (round == 1)
                         /* The end of the first child starts a second unbind at once. */
                         ck_assert(testbed_run_until(g, (bool (*)(Guard *, void *)) seen_kind,
@@ -967,9 +955,7 @@ START_TEST(test_stop_leaves_stuck_child)
         pid_t child;
         int fd;
 
-        snprintf(fifo, sizeof fifo, "%s/sys/bus/pci/drivers/vfio-pci/unbind", t->root);
-        ck_assert_int_eq(unlink(fifo), 0);
-        ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+        unbind_blocks(fifo);
         g_free(testbed_add(t, A_BYPASS, MOCK_BYPASS, "vfio-pci", 3));
         g = testbed_guard(t, &seen, true, SEC);
         ck_assert_int_eq(guard_start(g), 0);
@@ -1234,16 +1220,14 @@ END_TEST
 START_TEST(test_pin_no_reprobe_explicit_bind)
 {
         _cleanup_(guard_freep) Guard *g = NULL;
-        _cleanup_free_ char *syspath = NULL;
 
-        syspath = testbed_add(t, A_BYPASS, MOCK_BYPASS, "virtio-pci", 3);
+        g_free(testbed_add(t, A_BYPASS, MOCK_BYPASS, "virtio-pci", 3));
         testbed_write(t, "etc/vfio-guard.conf", "[Guard]\nPin=no\n", 0644);
         g = testbed_guard(t, &seen, true, 0);
         ck_assert_int_eq(guard_start(g), 0);
         assert_override(A_BYPASS, "(null)");
 
-        testbed_set_driver(t, A_BYPASS, "vfio-pci");
-        testbed_uevent(t, syspath, "bind", "vfio-pci");
+        testbed_kernel_bind(t, A_BYPASS, "vfio-pci");
         ck_assert(testbed_run_until(g, (bool (*)(Guard *, void *)) seen_kind, &(EventKind){ EVENT_UNBOUND }, 5 * SEC));
         assert_file("sys/bus/pci/drivers/vfio-pci/unbind", A_BYPASS);
         assert_override(A_BYPASS, "(null)");

@@ -386,9 +386,8 @@ END_TEST
 START_TEST(test_bind_denies_nodes_first)
 {
         _cleanup_(guard_freep) Guard *g = NULL;
-        _cleanup_free_ char *syspath = NULL;
 
-        syspath = testbed_add(t, A_BYPASS, MOCK_BYPASS, "virtio-pci", 3);
+        g_free(testbed_add(t, A_BYPASS, MOCK_BYPASS, "virtio-pci", 3));
         g = testbed_guard_kernel(t, &seen, true, &fake_ops, NULL);
         ck_assert_int_eq(guard_start(g), 0);
         assert_logged_line("refuse " A_BYPASS);
@@ -397,8 +396,7 @@ START_TEST(test_bind_denies_nodes_first)
         /* vfio-pci got it anyway (in the real kernel the wall prevents this; a function pinned by nobody
          * before the guard ran, say): its group node appears. */
         add_vfio_nodes();
-        testbed_set_driver(t, A_BYPASS, "vfio-pci");
-        testbed_uevent(t, syspath, "bind", "vfio-pci");
+        testbed_kernel_bind(t, A_BYPASS, "vfio-pci");
         ck_assert(testbed_run_until(g, unbound_seen, NULL, 5 * SEC));
         ck_assert_uint_eq(seen_count(&seen, EVENT_BIND_REFUSED, A_BYPASS, "unbind"), 1);
         ck_assert(testbed_run_until(g, no_unbind_in_flight, NULL, 5 * SEC));

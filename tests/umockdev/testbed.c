@@ -266,6 +266,15 @@ void testbed_uevent(Testbed *t, const char *syspath, const char *action, const c
         umockdev_testbed_uevent(t->tb, syspath, action);
 }
 
+void testbed_kernel_bind(Testbed *t, const char *address, const char *driver)
+{
+        char syspath[256];
+
+        snprintf(syspath, sizeof syspath, "/sys/devices/%s", address);
+        testbed_set_driver(t, address, driver);
+        testbed_uevent(t, syspath, driver ? "bind" : "unbind", driver);
+}
+
 void testbed_remove(Testbed *t, const char *address)
 {
         char syspath[256];

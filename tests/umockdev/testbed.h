@@ -59,6 +59,9 @@ char *testbed_add(Testbed *t, const char *address, MockKind kind, const char *dr
 void testbed_set_driver(Testbed *t, const char *address, const char *driver);
 /* Send a uevent through the umockdev netlink emulation; driver != NULL adds DRIVER=. */
 void testbed_uevent(Testbed *t, const char *syspath, const char *action, const char *driver);
+/* The kernel's whole side of a bind (driver) or an unbind (NULL) of a function of testbed_add(): the driver link,
+ * then the uevent. */
+void testbed_kernel_bind(Testbed *t, const char *address, const char *driver);
 void testbed_remove(Testbed *t, const char *address);
 
 /* ROOT-relative file helpers. read returns a malloc'ed string ("" when empty, NULL when absent). */
