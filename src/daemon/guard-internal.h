@@ -88,6 +88,11 @@ struct Guard {
         /* An unbind child forked ahead of time (refuse.c): a vfio bind is answered without a fork. */
         UnbindSpare spare;
         sd_event_source *spare_source;
+        /* The guarded PCI drivers that exist, by name, for arming the spare: read when first needed again after
+         * a driver was added or removed, or a reload (refuse_drivers_changed()). */
+        char spare_drivers[UNBIND_SPARE_MAX_DRIVERS][64];
+        size_t n_spare_drivers;
+        bool spare_drivers_read;
         PinWorker *pin_worker;         /* pin checks off the loop (pin-worker.c), started on first use */
         sd_event_source *pin_report_source; /* journals the pin thread's outcomes a little later */
         unsigned pin_reports_pending;
@@ -164,6 +169,8 @@ bool refuse_unbinds_at_once(const Function *f);
 /* Tell the idle spare what it may unbind on its own, as the functions stand now. Called whenever the set may
  * have changed, and before a pin is lifted (act/unbind.h). */
 void refuse_arm_spare(Guard *g);
+/* A PCI driver came or went, or GuardedDrivers= may have changed: read the list again and re-arm. */
+void refuse_drivers_changed(Guard *g);
 /* Ensure the pin of a refused function (no unbind in flight). why: "start", "bind", … */
 void refuse_ensure_pin(Guard *g, Function *f, const char *why);
 /* The outcome of a pin check: r < 0 failed; old NULL: it was in place; else written over old. Journals it and

@@ -803,7 +803,7 @@ int guard_reload(Guard *g)
         kernel_enforce_configure(g, false);
         /* Mode, Pin=, GuardedDrivers= may have changed: the spare follows before anything is lifted, and again
          * once every function is decided. */
-        refuse_arm_spare(g);
+        refuse_drivers_changed(g);
         r = guard_apply_all(g, DECIDE_MAY_UNBIND | DECIDE_MAY_READ_OFFERED | DECIDE_FORCE_LOG, "reload");
         kernel_enforce_sync(g);
         refuse_arm_spare(g);

@@ -125,7 +125,7 @@ void guard_handle_uevent(Guard *g, const char *action, const char *subsystem, co
                 /* A PCI driver registered or went: the spare's list of guarded drivers (exact names). */
                 if (strneq(devpath, "/bus/pci/drivers/", STRLEN("/bus/pci/drivers/")) &&
                     (streq(action, "add") || streq(action, "remove")))
-                        refuse_arm_spare(g);
+                        refuse_drivers_changed(g);
                 return;
         }
 

@@ -45,30 +45,35 @@ bool refuse_unbinds_at_once(const Function *f)
 
 /* The guarded drivers that exist now (the spare matches exact names; a driver loaded later re-arms it through
  * its `add` uevent, monitor.c). Never the native driver: the hand-back binds it. */
-static size_t spare_drivers(Guard *g, char names[UNBIND_SPARE_MAX_DRIVERS][64])
+static void spare_drivers_read(Guard *g)
 {
         _cleanup_closedir_ DIR *d = NULL;
         char path[PATH_MAX];
         struct dirent *de;
-        size_t n = 0;
 
+        g->n_spare_drivers = 0;
+        g->spare_drivers_read = true;
         snprintf(path, sizeof path, "%s/sys/bus/pci/drivers", strempty(g->root));
         d = opendir(path);
         if (!d)
-                return 0;
-        while ((de = readdir(d)) && n < UNBIND_SPARE_MAX_DRIVERS) {
-                if (de->d_name[0] == '.' || strlen(de->d_name) >= 64 || streq(de->d_name, PIN_NATIVE_DRIVER) ||
-                    !config_driver_is_guarded(&g->config, de->d_name))
+                return;
+        while ((de = readdir(d)) && g->n_spare_drivers < UNBIND_SPARE_MAX_DRIVERS) {
+                if (de->d_name[0] == '.' || strlen(de->d_name) >= sizeof g->spare_drivers[0] ||
+                    streq(de->d_name, PIN_NATIVE_DRIVER) || !config_driver_is_guarded(&g->config, de->d_name))
                         continue;
-                strcpy(names[n++], de->d_name);
+                strcpy(g->spare_drivers[g->n_spare_drivers++], de->d_name);
         }
-        return n;
+}
+
+void refuse_drivers_changed(Guard *g)
+{
+        g->spare_drivers_read = false;
+        refuse_arm_spare(g);
 }
 
 void refuse_arm_spare(Guard *g)
 {
         static const char *addresses[UNBIND_SPARE_MAX_ADDRESSES];
-        static char driver_names[UNBIND_SPARE_MAX_DRIVERS][64];
         const char *drivers[UNBIND_SPARE_MAX_DRIVERS];
         size_t n = 0, n_drivers = 0;
         int r;
@@ -81,9 +86,11 @@ void refuse_arm_spare(Guard *g)
                         if (refuse_unbinds_at_once(f) && f->unbind_pid == 0)
                                 addresses[n++] = f->address;
                 }
-                n_drivers = n > 0 ? spare_drivers(g, driver_names) : 0;
+                if (n > 0 && !g->spare_drivers_read)
+                        spare_drivers_read(g);
+                n_drivers = n > 0 ? g->n_spare_drivers : 0;
                 for (size_t i = 0; i < n_drivers; i++)
-                        drivers[i] = driver_names[i];
+                        drivers[i] = g->spare_drivers[i];
         }
         r = unbind_spare_arm(&g->spare, g->root, g->config.pin ? PIN_NATIVE_DRIVER : NULL, addresses, n, drivers,
                              n_drivers);
