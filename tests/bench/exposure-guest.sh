@@ -15,6 +15,44 @@ B=/usr/lib/vmtest/bench-bind
 want() { case "$CASES" in *" all "*|*" $1 "*) return 0;; esac; return 1; }
 bench() { "$B" "$@" | while read -r line; do note "BENCH $line"; done; }
 
+# Kernel timestamps of the window's two ends (see tests/bench/exposure): a kretprobe on drivers_probe_store
+# (the return of the write, in the kernel) and a kprobe on sysfs_remove_link() of the function's "driver" link
+# (where the unbind takes the driver away, as the poll sees it). Both in the trace buffer, so neither waits for
+# bench-bind to be scheduled. The fetch arguments name x86-64 registers: elsewhere only the poll's figures.
+T=/sys/kernel/tracing
+KT=
+ktrace_setup() {
+        [ "$(uname -m)" = x86_64 ] || return 0
+        [ -d $T/events ] || mount -t tracefs tracefs $T 2>/dev/null || return 0
+        echo 'p:vfioguardbench/unlinked sysfs_remove_link kobj=+0(+0(%di)):string link=+0(%si):string' \
+                > $T/kprobe_events 2>/dev/null || return 0
+        echo 'r:vfioguardbench/probed drivers_probe_store ret=$retval' >> $T/kprobe_events 2>/dev/null || return 0
+        echo "kobj == \"$F\" && link == \"driver\"" > $T/events/vfioguardbench/unlinked/filter || return 0
+        echo 4096 > $T/buffer_size_kb
+        echo 1 > $T/events/vfioguardbench/enable
+        echo 0 > $T/tracing_on
+        KT=1
+}
+# kbench window ADDR N KEEP NAME: bench window, plus the row "NAME/kernel" from the trace: per bind that vfio-pci
+# got (bench-bind's "bound" mark), from the return of bench-bind's drivers_probe write to the removal of the link.
+kbench() {
+        if [ -z "$KT" ]; then bench "$@"; return; fi
+        echo > $T/trace
+        echo 1 > $T/tracing_on
+        BENCH_TRACE_MARKER=$T/trace_marker "$B" "$@" | while read -r line; do note "BENCH $line"; done
+        echo 0 > $T/tracing_on
+        awk '
+        function ts(   i) { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\.[0-9]+:$/) return substr($i, 1, length($i) - 1) + 0; return -1 }
+        / probed: / && $1 ~ /^bench-bind-/ { tp = ts(); next }
+        / unlinked: / { tu = ts(); if (open) { print int((tu - tp) * 1e6); open = 0 }; next }
+        /bench: bound/ { if (tu > tp) print int((tu - tp) * 1e6); else open = 1 }
+        ' $T/trace | sort -n | awk -v name="$5/kernel" '
+        { w[n++] = $1 }
+        function pct(p) { return n ? w[int((n - 1) * p / 100 + 0.5)] : 0 }
+        END { printf "%s n=%d bound=%d prevented=- missed=- median_us=%d p90_us=%d p99_us=%d max_us=%d\n", name, n, n,
+              pct(50), pct(90), pct(99), n ? w[n - 1] : 0 }' | while read -r line; do note "BENCH $line"; done
+}
+
 wait_guard 120 || exit 1
 modprobe vfio-pci
 wait_for 120 is_pinned 0000:00:0b.7 || fail "storm functions not pinned at start"
@@ -26,12 +64,13 @@ systemctl mask --runtime vfio-guard.service >/dev/null 2>&1
 for f in $BYPASS $STORM; do echo > "$PCI/devices/$f/driver_override"; done
 
 note "BENCH-INFO function $F (virtio-rng, modern, bypass), $N binds per case, $ROUNDS storm rounds of 32"
+ktrace_setup
 want floor && bench floor "$F" "$N"
 
 /usr/lib/vmtest/refguard "$F" $STORM > /run/refguard.out &
 rg=$!
 wait_for 10 grep -q listening /run/refguard.out
-want reference && bench window "$F" "$N" 0 reference
+want reference && kbench window "$F" "$N" 0 reference
 want reference-storm && bench storm reference-storm "$ROUNDS" $STORM
 kill "$rg"
 for f in $STORM; do restore "$f" >/dev/null 2>&1; echo > "$PCI/devices/$f/driver_override"; done
@@ -42,7 +81,7 @@ if want udev-rule; then
 ACTION=="bind", SUBSYSTEM=="pci", KERNEL=="$F", ENV{DRIVER}=="vfio-pci", RUN+="/bin/sh -c 'echo $F > /sys/bus/pci/drivers/vfio-pci/unbind'"
 RULE
         udevadm control --reload
-        bench window "$F" "$N" 0 udev-rule
+        kbench window "$F" "$N" 0 udev-rule
         rm /run/udev/rules.d/99-bench-unbind.rules
         udevadm control --reload
 fi
@@ -53,7 +92,7 @@ systemctl unmask --runtime vfio-guard.service >/dev/null 2>&1
 printf '[Guard]\nKernelEnforcement=no\n' > "$CONF"
 systemctl start vfio-guard.service
 wait_for 120 is_pinned 0000:00:0b.7 || fail "guard did not pin again"
-want vfio-guardd && bench window "$F" "$N" 1 vfio-guardd
+want vfio-guardd && kbench window "$F" "$N" 1 vfio-guardd
 # The same binds with the reference guard running beside the daemon: only binds that got past the pin count, as
 # for vfio-guardd (they happen when the machine is busy with the steps before them), so this row is the limit
 # for a reactive guard under the same conditions, where (b) measures every bind.
@@ -61,7 +100,7 @@ if want reference+vfio-guardd; then
         /usr/lib/vmtest/refguard "$F" > /run/refguard-beside.out &
         rg=$!
         wait_for 10 grep -q listening /run/refguard-beside.out
-        bench window "$F" "$N" 1 reference+vfio-guardd
+        kbench window "$F" "$N" 1 reference+vfio-guardd
         kill "$rg"
 fi
 want vfio-guardd-storm && bench storm vfio-guardd-storm "$ROUNDS" $STORM
@@ -73,7 +112,7 @@ rm -f "$CONF"
 systemctl reload vfio-guard.service
 sleep 5
 note "BENCH-INFO $(systemctl show -p StatusText --value vfio-guard.service)"
-want vfio-guardd+bpf && bench window "$F" "$N" 1 vfio-guardd+bpf
+want vfio-guardd+bpf && kbench window "$F" "$N" 1 vfio-guardd+bpf
 want vfio-guardd+bpf-storm && bench storm vfio-guardd+bpf-storm "$ROUNDS" $STORM
 refused=0
 for f in $STORM; do

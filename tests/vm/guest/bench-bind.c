@@ -15,6 +15,9 @@
  * Output: one line per case, "case n=.. bound=.. prevented=.. missed=.. median_us=.. p90_us=.. p99_us=..
  * max_us=..", missed = still on vfio after 10 s; prevented = not on vfio when the drivers_probe write returned
  * (the pin or the BPF LSM stopped the bind, or a reactive guard had already unbound it during the write).
+ * With BENCH_TRACE_MARKER=PATH (tracefs' trace_marker), window writes "bench: bound ADDR" when a drivers_probe
+ * write that bound vfio-pci returned and "bench: gone ADDR N us" when the window ended, so that an ftrace
+ * recording of the scheduler shows what ran inside each window.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +37,20 @@ static long long now_ns(void)
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int trace_fd = -1;
+
+static void trace_mark(const char *fmt, const char *addr, long long us)
+{
+        char buf[128];
+        int n;
+
+        if (trace_fd < 0)
+                return;
+        n = snprintf(buf, sizeof buf, fmt, addr, us);
+        if (n > 0)
+                (void) !write(trace_fd, buf, (size_t) n);
 }
 
 static int write_str(const char *path, const char *s)
@@ -189,7 +206,9 @@ static int do_window(const char *name, const char *addr, int n, bool keep)
                         prevented++;
                         continue;
                 }
-                w[k++] = poll_gone(addr, t0, &m);
+                trace_mark("bench: bound %s\n", addr, 0);
+                w[k] = poll_gone(addr, t0, &m);
+                trace_mark("bench: gone %s %lld us\n", addr, w[k++] / 1000);
                 if (m) {
                         missed++;
                         unbind_any(addr);
@@ -248,6 +267,8 @@ static int do_storm(const char *name, int rounds, char **addrs, int n)
 int main(int argc, char **argv)
 {
         setvbuf(stdout, NULL, _IOLBF, 0);
+        if (getenv("BENCH_TRACE_MARKER"))
+                trace_fd = open(getenv("BENCH_TRACE_MARKER"), O_WRONLY | O_CLOEXEC);
         if (argc == 4 && strcmp(argv[1], "floor") == 0)
                 return do_floor(argv[2], atoi(argv[3]));
         if (argc == 6 && strcmp(argv[1], "window") == 0)
