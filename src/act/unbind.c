@@ -53,6 +53,18 @@ static int child_write_attr(const char *path, const char *value)
         return r;
 }
 
+/* A write at offset 0 to an attribute already open (sysfs ignores the offset; a mock file is overwritten in
+ * place, as every PCI address has the same length). 0 or -errno. */
+static int child_pwrite_attr(int fd, const char *value)
+{
+        size_t len = strlen(value);
+        long k = child_syscall_retry(SYS_pwrite64, fd, (long) value, (long) len, 0, 0, 0);
+
+        if (k < 0)
+                return negative_errno();
+        return (size_t) k == len ? 0 : -EIO;
+}
+
 /* The job of a child, spawned or spare. */
 static void child_setup(void)
 {
@@ -92,11 +104,12 @@ static void child_report(int result_fd, int r, const char *address, bool own)
         (void) child_syscall_retry(SYS_write, result_fd, (long) &rec, sizeof rec, 0, 0, 0);
 }
 
-/* The unbind (and pin) of one function; its record goes to result_fd. */
-static void child_do_unbind(const char *pin_path, const char *pin, const char *unbind_path, const char *address,
-                            int result_fd, bool own)
+/* The unbind (and pin) of one function; its record goes to result_fd. unbind_fd: the driver's `unbind`, already
+ * open, or -1 (then unbind_path is opened). */
+static void child_do_unbind(const char *pin_path, const char *pin, int unbind_fd, const char *unbind_path,
+                            const char *address, int result_fd, bool own)
 {
-        int r;
+        int r = -EBADF;
 
         /* The unbind first: vfio-pci runtime-suspends the function right after binding it, and an unbind that
          * comes after the suspend waits for it and for the resume; the pin write (it takes the device lock too)
@@ -105,7 +118,11 @@ static void child_do_unbind(const char *pin_path, const char *pin, const char *u
          * itself, and anybody who does (drivers_probe, bind, new_id) before the pin below makes a bind uevent
          * that the caller sees while this child lives (the daemon decides again at its end, and re-pins there
          * before any hand-back). Under the BPF LSM nobody else may write driver_override at all. */
-        r = child_write_attr(unbind_path, address);
+        if (unbind_fd >= 0)
+                r = child_pwrite_attr(unbind_fd, address);
+        /* An attribute opened before its driver went and came back answers ENODEV: by its path, then. */
+        if (r < 0)
+                r = child_write_attr(unbind_path, address);
         if (pin)
                 (void) child_write_attr(pin_path, pin);
         child_report(result_fd, r, address, own);
@@ -114,7 +131,7 @@ static void child_do_unbind(const char *pin_path, const char *pin, const char *u
 _noreturn_ static void child_unbind(const char *pin_path, const char *pin, const char *unbind_path,
                                     const char *address, int result_fd)
 {
-        child_do_unbind(pin_path, pin, unbind_path, address, result_fd, false);
+        child_do_unbind(pin_path, pin, -1, unbind_path, address, result_fd, false);
         child_exit();
 }
 
@@ -247,6 +264,10 @@ typedef union SpareMessage {
 /* Static, not on the stack: the child's stack is the parent's, copied on write. */
 static SpareMessage spare_msg;
 static SpareArm spare_armed;
+/* The `unbind` attribute of each armed driver, opened when armed (-1: could not be): on a bind, one write and no
+ * path walk through sysfs, the cheapest way there is from the uevent to the unbind. */
+static int spare_unbind_fds[UNBIND_SPARE_MAX_DRIVERS];
+static uint32_t spare_n_unbind_fds;
 static char spare_uevent[8192 + 1];
 static char spare_unbind_path[1024 + 64 + 64], spare_pin_path[1024 + 64 + 64];
 
@@ -286,18 +307,19 @@ static int child_receive(int job_fd, int flags)
         return -1; /* not from our parent */
 }
 
-static bool child_armed_for(const char *address, const char *driver)
+/* The index of driver in the armed list when address is armed too, else -1. */
+static int child_armed_for(const char *address, const char *driver)
 {
         bool found = false;
 
         for (uint32_t i = 0; i < spare_armed.n_addresses && !found; i++)
                 found = child_streq(spare_armed.addresses[i], address);
         if (!found)
-                return false;
+                return -1;
         for (uint32_t i = 0; i < spare_armed.n_drivers; i++)
                 if (child_streq(spare_armed.drivers[i], driver))
-                        return true;
-        return false;
+                        return (int) i;
+        return -1;
 }
 
 /* dst = a + b + c + d, or false when it does not fit. */
@@ -316,8 +338,24 @@ static bool child_concat(char *dst, size_t size, const char *a, const char *b, c
         return true;
 }
 
+/* After an ARM: the armed drivers' `unbind` attributes, opened now (the old ones closed). */
+static void child_open_unbind_fds(void)
+{
+        for (uint32_t i = 0; i < spare_n_unbind_fds; i++)
+                if (spare_unbind_fds[i] >= 0)
+                        (void) syscall(SYS_close, spare_unbind_fds[i]);
+        spare_n_unbind_fds = spare_armed.n_drivers;
+        for (uint32_t i = 0; i < spare_n_unbind_fds; i++) {
+                spare_unbind_fds[i] = -1;
+                if (child_concat(spare_unbind_path, sizeof spare_unbind_path, spare_armed.root, "/sys/bus/pci/drivers/",
+                                 spare_armed.drivers[i], "/unbind"))
+                        spare_unbind_fds[i] = (int) child_syscall_retry(SYS_openat, AT_FDCWD, (long) spare_unbind_path,
+                                                                        O_WRONLY | O_CLOEXEC | O_NOCTTY, 0, 0, 0);
+        }
+}
+
 /* A uevent read from the netlink socket: the address when it is a bind the spare is armed for, else NULL. */
-static const char *child_uevent_match(int uevent_fd, const char **ret_driver)
+static const char *child_uevent_match(int uevent_fd, int *ret_driver)
 {
         struct sockaddr_storage from = {};
         socklen_t fromlen = sizeof from;
@@ -337,9 +375,8 @@ static const char *child_uevent_match(int uevent_fd, const char **ret_driver)
             !child_streq(e.action, "bind") || !child_streq(e.subsystem, "pci"))
                 return NULL;
         address = uevent_devpath_name(&e);
-        if (!address || !child_armed_for(address, e.driver))
+        if (!address || (*ret_driver = child_armed_for(address, e.driver)) < 0)
                 return NULL;
-        *ret_driver = e.driver;
         return address;
 }
 
@@ -355,7 +392,7 @@ _noreturn_ static void child_after_own_unbind(int job_fd, int result_fd, const c
                 if (spare_msg.kind != SPARE_JOB)
                         continue;
                 if (!child_streq(spare_msg.job.address, done_address))
-                        child_do_unbind(spare_msg.job.pin_path, spare_msg.job.has_pin ? spare_msg.job.pin : NULL,
+                        child_do_unbind(spare_msg.job.pin_path, spare_msg.job.has_pin ? spare_msg.job.pin : NULL, -1,
                                         spare_msg.job.unbind_path, spare_msg.job.address, result_fd, false);
                 break;
         }
@@ -369,8 +406,8 @@ _noreturn_ static void spare_main(int job_fd, int uevent_fd, int result_fd)
                         { .fd = job_fd, .events = POLLIN },
                         { .fd = uevent_fd, .events = POLLIN },
                 };
-                const char *address, *driver = NULL;
-                int k;
+                const char *address;
+                int k, driver = -1;
 
                 if (child_syscall_retry(SYS_ppoll, (long) p, uevent_fd >= 0 ? 2 : 1, 0, 0, 0, 0) < 0)
                         child_exit();
@@ -380,6 +417,8 @@ _noreturn_ static void spare_main(int job_fd, int uevent_fd, int result_fd)
                         k = child_receive(job_fd, MSG_DONTWAIT);
                         if (k < 0)
                                 child_exit(); /* the caller let it go, or died */
+                        if (k > 0 && spare_msg.kind == SPARE_ARM)
+                                child_open_unbind_fds();
                         if (k > 0 && spare_msg.kind == SPARE_JOB)
                                 child_unbind(spare_msg.job.pin_path, spare_msg.job.has_pin ? spare_msg.job.pin : NULL,
                                              spare_msg.job.unbind_path, spare_msg.job.address, result_fd);
@@ -391,12 +430,12 @@ _noreturn_ static void spare_main(int job_fd, int uevent_fd, int result_fd)
                 if (!address)
                         continue;
                 if (!child_concat(spare_unbind_path, sizeof spare_unbind_path, spare_armed.root, "/sys/bus/pci/drivers/",
-                                  driver, "/unbind") ||
+                                  spare_armed.drivers[driver], "/unbind") ||
                     !child_concat(spare_pin_path, sizeof spare_pin_path, spare_armed.root, "/sys/bus/pci/devices/",
                                   address, "/driver_override"))
                         continue;
-                child_do_unbind(spare_pin_path, spare_armed.has_pin ? spare_armed.pin : NULL, spare_unbind_path,
-                                address, result_fd, true);
+                child_do_unbind(spare_pin_path, spare_armed.has_pin ? spare_armed.pin : NULL,
+                                spare_unbind_fds[driver], spare_unbind_path, address, result_fd, true);
                 child_after_own_unbind(job_fd, result_fd, address);
         }
 }
