@@ -8,6 +8,7 @@
  * daemon's own. The loop takes the outcomes (journal, record) through an eventfd.
  */
 #include <pthread.h>
+#include <sys/resource.h>
 #include <sys/eventfd.h>
 #include <syslog.h>
 
@@ -45,6 +46,11 @@ static void *worker_main(void *userdata)
         /* Signals are the main thread's business. */
         sigfillset(&all);
         (void) pthread_sigmask(SIG_SETMASK, &all, NULL);
+        /* At the unbind children's priority (act/unbind.h): this thread's pin races the drivers_probe that
+         * follows, and an armed spare may wait for the device lock this thread holds; preempted there by
+         * ordinary work, it would hold both up. Thread-directed (nice is per thread); refused without the unit's
+         * LimitNICE=, harmlessly. */
+        (void) setpriority(PRIO_PROCESS, (id_t) gettid(), UNBIND_CHILD_NICE);
 
         pthread_mutex_lock(&w->lock);
         for (;;) {
