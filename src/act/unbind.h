@@ -68,7 +68,8 @@ typedef struct UnbindSpare {
 #define UNBIND_SPARE_NULL ((UnbindSpare) { .pid = 0, .job_fd = -1, .result_fd = -1 })
 #define UNBIND_SPARE_MAX_ADDRESSES 512 /* more refused functions than that: the rest wait for their job */
 #define UNBIND_SPARE_MAX_DRIVERS 32
-/* The nice value of every unbind child (units/vfio-guard.service: LimitNICE= allows it). */
+/* The nice value of every unbind child, and of the daemon's pin thread (units/vfio-guard.service: LimitNICE= allows
+ * it). */
 #define UNBIND_CHILD_NICE (-10)
 
 /* Fork the spare; with listen, one that can be armed (if its uevent socket cannot be opened, it is not). 0 or
