@@ -46,7 +46,8 @@ struct ProbeCache {
         VirtioParent *virtio;   /* the virtio devices on the bus and their PCI functions when
                                  * probe_cache_snapshot_virtio() listed them, sorted by address; NULL: no snapshot */
         size_t n_virtio;
-        int groups_fd;          /* ROOT/sys/kernel/iommu_groups; -1: not opened yet, -2: could not be */
+        int devices_fd;         /* ROOT/sys/bus/pci/devices; -1: not opened yet, -2: could not be */
+        int groups_fd;          /* ROOT/sys/kernel/iommu_groups; the same */
         bool defer_closes;      /* probe_cache_defer_closes() */
         int deferred[64];       /* descriptors of earlier probes, not closed yet */
         size_t n_deferred;
@@ -59,6 +60,7 @@ int probe_cache_new(ProbeCache **ret)
         if (!c)
                 return -ENOMEM;
         c->devicetree = -1;
+        c->devices_fd = -1;
         c->groups_fd = -1;
         *ret = c;
         return 0;
@@ -90,28 +92,32 @@ static void cache_defer(ProbeCache *c, SysfsFds *fds)
         fds->n = 0;
 }
 
-/* ROOT/sys/kernel/iommu_groups, opened on first use; -1 when it cannot be (then paths from the root). */
-static int cache_groups_fd(ProbeCache *c, const char *root)
+/* The directory ROOT/subdir, opened on first use and kept in *slot; -1 when it cannot be (then paths from the
+ * root). */
+static int cache_dir_fd(ProbeCache *c, const char *root, const char *subdir, int *slot)
 {
         char path[PATH_MAX];
 
-        if (!c || c->groups_fd == -2)
+        if (!c || *slot == -2)
                 return -1;
-        if (c->groups_fd >= 0)
-                return c->groups_fd;
-        if (snprintf(path, sizeof path, "%s/sys/kernel/iommu_groups", strempty(root)) >= (int) sizeof path)
-                c->groups_fd = -2;
+        if (*slot >= 0)
+                return *slot;
+        if (snprintf(path, sizeof path, "%s%s", strempty(root), subdir) >= (int) sizeof path)
+                *slot = -2;
         else {
-                c->groups_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (c->groups_fd < 0)
-                        c->groups_fd = -2;
+                *slot = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (*slot < 0)
+                        *slot = -2;
         }
-        return c->groups_fd >= 0 ? c->groups_fd : -1;
+        return *slot >= 0 ? *slot : -1;
 }
 
 static void cache_reset(ProbeCache *c)
 {
         cache_close_deferred(c);
+        if (c->devices_fd >= 0)
+                close(c->devices_fd);
+        c->devices_fd = -1;
         if (c->groups_fd >= 0)
                 close(c->groups_fd);
         c->groups_fd = -1;
@@ -651,7 +657,7 @@ int probe_function(const ProbeOptions *o, const char *address, Evidence *ret)
         ProbeCache *cache;
         ConfigBytes cfg;
         Evidence e;
-        int groups_fd, r;
+        int devices_fd, groups_fd, r;
 
         if (!o)
                 o = &defaults;
@@ -660,11 +666,14 @@ int probe_function(const ProbeOptions *o, const char *address, Evidence *ret)
 
         /* Every attribute is opened relative to the function's directory: one path lookup instead of one
          * per attribute. */
-        /* The groups' directory before the function's: the probe's own descriptors stay contiguous. */
+        /* The shared directories before the function's: the probe's own descriptors stay contiguous. */
         cache = cache_for(o->cache, o->root);
-        groups_fd = cache_groups_fd(cache, o->root);
+        devices_fd = cache_dir_fd(cache, o->root, "/sys/bus/pci/devices", cache ? &cache->devices_fd : NULL);
+        groups_fd = cache_dir_fd(cache, o->root, "/sys/kernel/iommu_groups", cache ? &cache->groups_fd : NULL);
 
-        fd = sysfs_open_function(o->root, a);
+        /* Through the devices' directory when a listing holds it: the address and its link, not the whole
+         * path from / again (a path walk is most of the cost of an open). */
+        fd = devices_fd >= 0 ? sysfs_open_function_at(devices_fd, a) : sysfs_open_function(o->root, a);
         if (fd < 0)
                 return fd;
         sysfs_fds_add(&fds, fd);

@@ -115,21 +115,28 @@ int sysfs_pci_path(const char *root, const char *address, const char *name, char
         return path_join(buf, size, parts, ELEMENTSOF(parts));
 }
 
+int sysfs_open_function_at(int devices_fd, const char *address)
+{
+        int fd;
+
+        fd = openat(devices_fd, address, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0 && errno == EACCES)
+                /* Searchable but not listable: the attributes can still be opened through it. */
+                fd = openat(devices_fd, address, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return errno == ENOENT || errno == ENOTDIR ? -ENOENT : negative_errno();
+        return fd;
+}
+
 int sysfs_open_function(const char *root, const char *address)
 {
         char path[PATH_MAX];
-        int fd, r;
+        int r;
 
         r = sysfs_pci_path(root, address, NULL, path, sizeof path);
         if (r < 0)
                 return r;
-        fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0 && errno == EACCES)
-                /* Searchable but not listable: the attributes can still be opened through it. */
-                fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return errno == ENOENT || errno == ENOTDIR ? -ENOENT : negative_errno();
-        return fd;
+        return sysfs_open_function_at(AT_FDCWD, path);
 }
 
 void sysfs_fds_add(SysfsFds *f, int fd)

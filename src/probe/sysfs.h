@@ -14,6 +14,8 @@ int sysfs_pci_path(const char *root, const char *address, const char *name, char
 /* The function's directory ROOT/sys/bus/pci/devices/ADDRESS, opened to read its attributes relative to it
  * (O_PATH when it cannot be listed). Returns the descriptor, -ENOENT when there is no such directory, or -errno. */
 int sysfs_open_function(const char *root, const char *address);
+/* The same, relative to ROOT/sys/bus/pci/devices opened as devices_fd. */
+int sysfs_open_function_at(int devices_fd, const char *address);
 
 /* The readers below take a path, or a name relative to a directory descriptor (the _at forms; AT_FDCWD works). */
 

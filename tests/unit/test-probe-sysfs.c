@@ -234,6 +234,21 @@ START_TEST(test_addresses_and_lists)
         ck_assert_int_eq(probe_function(&empty, "0000:00:03.0", &e), -ENOENT);
         ck_assert_int_lt(probe_list_functions(tmpdir, &l), 0);
 
+        /* The same through a listing's cache, which opens each function relative to the devices' directory it
+         * holds; for a root without that directory, by its path as without a cache. */
+        ProbeCache *cache = NULL;
+        ck_assert_int_eq(probe_cache_new(&cache), 0);
+        o.cache = empty.cache = cache;
+        ck_assert_int_eq(probe_function(&o, "0000:00:1f.0", &e), -ENOENT);
+        ck_assert_int_eq(probe_function(&o, "0001:00:03.0", &e), -ENOENT);
+        ck_assert_int_eq(probe_function(&o, "../../etc", &e), -EINVAL);
+        ck_assert_int_eq(probe_function(&o, "00:03.0", &e), 0);
+        ck_assert_str_eq(e.address, "0000:00:03.0");
+        ck_assert_int_eq(probe_function(&empty, "0000:00:03.0", &e), -ENOENT);
+        ck_assert_int_eq(probe_function(&o, "0000:00:0A.0", &e), 0);
+        ck_assert_str_eq(e.address, "0000:00:0a.0");
+        o.cache = empty.cache = probe_cache_free(cache);
+
         ck_assert_int_eq(probe_list_functions(o.root, &l), 10);
         ck_assert_str_eq(l[0], "0000:00:02.0");
         ck_assert_str_eq(l[9], "0000:00:0b.0");
