@@ -15,6 +15,7 @@
  * Output: one line per case, "case n=.. bound=.. prevented=.. missed=.. median_us=.. p90_us=.. p99_us=..
  * max_us=..", missed = still on vfio after 10 s; prevented = not on vfio when the drivers_probe write returned
  * (the pin or the BPF LSM stopped the bind, or a reactive guard had already unbound it during the write).
+ * With BENCH_RAW=FILE each window (µs) is appended to FILE too.
  * With BENCH_TRACE_MARKER=PATH (tracefs' trace_marker), window writes "bench: bound ADDR" when a drivers_probe
  * write that bound vfio-pci returned and "bench: gone ADDR N us" when the window ended, so that an ftrace
  * recording of the scheduler shows what ran inside each window.
@@ -149,6 +150,14 @@ static void report(const char *name, long long *w, int n, int prevented, int mis
                name, n + prevented, bound, prevented, missed, PCT(50), PCT(90), PCT(99),
                bound ? w[bound - 1] / 1000 : 0);
         fflush(stdout);
+        /* BENCH_RAW=FILE: every window (µs) appended, one a line, for figures pooled over several runs. */
+        if (getenv("BENCH_RAW")) {
+                FILE *f = fopen(getenv("BENCH_RAW"), "ae");
+                for (int i = 0; f && i < bound; i++)
+                        fprintf(f, "%lld\n", w[i] / 1000);
+                if (f)
+                        fclose(f);
+        }
 }
 
 static long long poll_gone(const char *addr, long long t0, bool *missed)
