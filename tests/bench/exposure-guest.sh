@@ -88,9 +88,14 @@ pooled() {
 wait_guard 120 || exit 1
 modprobe vfio-pci
 wait_for 120 is_pinned 0000:00:0b.7 || fail "storm functions not pinned at start"
-# (a)-(c) need the guard out of the way: stop it (pins stay), keep udev from starting it, clear the pins.
-systemctl stop vfio-guard.service
-systemctl mask --runtime vfio-guard.service >/dev/null 2>&1
+# (a)-(c) need the guard out of the way: keep udev from starting it, stop it (pins stay), clear the pins. In
+# that order: a uevent between a stop and a mask has the udev rule start it again.
+guard_off() {
+        systemctl mask --runtime vfio-guard.service >/dev/null 2>&1
+        systemctl stop vfio-guard.service
+        wait_for 10 sh -c '! systemctl is-active -q vfio-guard.service' || fail "vfio-guard.service still running"
+}
+guard_off
 # Kernel enforcement (BPF LSM) outlives the daemon: remove it too.
 "$LIBEXECDIR/vfio-guardd" --unpin-bpf >/dev/null 2>&1 || true
 for f in $BYPASS $STORM; do echo > "$PCI/devices/$f/driver_override"; done
@@ -144,9 +149,20 @@ want vfio-guardd-storm && bench storm vfio-guardd-storm "$ROUNDS" $STORM
 if want alternating; then
         per=$(( (N + BLOCKS - 1) / BLOCKS ))
         rm -f /run/alt.*
+        # A stopped daemon's unbind children end when they see it gone (KillMode=process leaves them be): wait,
+        # or the first reference binds would meet a spare still armed.
+        no_children() {
+                for _p in /proc/[0-9]*; do [ "$(cat "$_p/comm" 2>/dev/null)" = vfio-guard-unb ] && return 1; done
+                return 0
+        }
         for i in $(seq "$BLOCKS"); do
-                systemctl stop vfio-guard.service
-                systemctl mask --runtime vfio-guard.service >/dev/null 2>&1
+                guard_off
+                if ! wait_for 10 no_children; then
+                        for _p in /proc/[0-9]*; do
+                                [ "$(cat "$_p/comm" 2>/dev/null)" = vfio-guard-unb ] || continue
+                                note "BENCH-INFO alternating: unbind child ${_p#/proc/} outlived the daemon by 10 s: ppid $(awk '{ print $4 }' "$_p/stat"), state $(awk '{ print $3 }' "$_p/stat"), in $(cat "$_p/wchan"), nice $(awk '{ print $19 }' "$_p/stat"); parent: $(cat /proc/$(awk '{ print $4 }' "$_p/stat")/comm 2>/dev/null) main pid now: $(systemctl show -p MainPID --value vfio-guard.service)"
+                        done
+                fi
                 for f in $BYPASS $STORM; do echo > "$PCI/devices/$f/driver_override"; done
                 nice -n $REFNICE /usr/lib/vmtest/refguard "$F" > /run/refguard-alt.out &
                 rg=$!
@@ -156,6 +172,8 @@ if want alternating; then
                 systemctl unmask --runtime vfio-guard.service >/dev/null 2>&1
                 systemctl start vfio-guard.service
                 wait_for 120 is_pinned 0000:00:0b.7 || fail "guard did not pin again"
+                # Past the start's burst (journal, records, offered-feature reads), as (d) above is.
+                sleep 5
                 BENCH_RAW=/run/alt.guard.poll KRAW=/run/alt.guard.kernel kbench window "$F" "$per" 1 vfio-guardd >> /run/alt.guard.counts
         done
         pooled reference/alternating /run/alt.ref.poll "$(sed -n 's/^VMTEST-SHOW: BENCH //p' /run/alt.ref.counts)"
