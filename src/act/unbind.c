@@ -45,6 +45,8 @@ static int child_write_attr(const char *path, const char *value)
                                  0, 0);
         if (fd < 0)
                 return negative_errno();
+        /* write(), not child_pwrite_attr(): the tests stand a FIFO in for an unbind that blocks, and a FIFO has
+         * no offset (the spare's pwrite() to such a FIFO fails and comes here). */
         k = child_syscall_retry(SYS_write, fd, (long) value, (long) len, 0, 0, 0);
         if (k < 0)
                 r = negative_errno();
@@ -343,6 +345,13 @@ static bool child_concat(char *dst, size_t size, const char *a, const char *b, c
         return true;
 }
 
+/* spare_unbind_path = ROOT/sys/bus/pci/drivers/DRIVER/unbind for armed driver i; false when it does not fit. */
+static bool child_unbind_path(uint32_t i)
+{
+        return child_concat(spare_unbind_path, sizeof spare_unbind_path, spare_armed.root, "/sys/bus/pci/drivers/",
+                            spare_armed.drivers[i], "/unbind");
+}
+
 /* After an ARM: the armed drivers' `unbind` attributes, opened now (the old ones closed). */
 static void child_open_unbind_fds(void)
 {
@@ -352,8 +361,7 @@ static void child_open_unbind_fds(void)
         spare_n_unbind_fds = spare_armed.n_drivers;
         for (uint32_t i = 0; i < spare_n_unbind_fds; i++) {
                 spare_unbind_fds[i] = -1;
-                if (child_concat(spare_unbind_path, sizeof spare_unbind_path, spare_armed.root, "/sys/bus/pci/drivers/",
-                                 spare_armed.drivers[i], "/unbind"))
+                if (child_unbind_path(i))
                         spare_unbind_fds[i] = (int) child_syscall_retry(SYS_openat, AT_FDCWD, (long) spare_unbind_path,
                                                                         O_WRONLY | O_CLOEXEC | O_NOCTTY, 0, 0, 0);
         }
@@ -434,8 +442,7 @@ _noreturn_ static void spare_main(int job_fd, int uevent_fd, int result_fd)
                 address = child_uevent_match(uevent_fd, &driver);
                 if (!address)
                         continue;
-                if (!child_concat(spare_unbind_path, sizeof spare_unbind_path, spare_armed.root, "/sys/bus/pci/drivers/",
-                                  spare_armed.drivers[driver], "/unbind") ||
+                if (!child_unbind_path((uint32_t) driver) ||
                     !child_concat(spare_pin_path, sizeof spare_pin_path, spare_armed.root, "/sys/bus/pci/devices/",
                                   address, "/driver_override"))
                         continue;
