@@ -44,11 +44,7 @@ kbench() {
         echo 0 > $T/tracing_on
         ktrace_windows > /run/kbench.windows
         if [ -n "${KRAW:-}" ]; then cat /run/kbench.windows >> "$KRAW"; return; fi
-        sort -n /run/kbench.windows | awk -v name="$5/kernel" '
-        { w[n++] = $1 }
-        function pct(p) { return n ? w[int((n - 1) * p / 100 + 0.5)] : 0 }
-        END { printf "%s n=%d bound=%d prevented=- missed=- median_us=%d p90_us=%d p99_us=%d max_us=%d\n", name, n, n,
-              pct(50), pct(90), pct(99), n ? w[n - 1] : 0 }' | while read -r line; do note "BENCH $line"; done
+        pooled "$5/kernel" /run/kbench.windows
 }
 # The kernel-clock windows (µs) of the last kbench, one a line.
 ktrace_windows() {
@@ -151,16 +147,12 @@ if want alternating; then
         rm -f /run/alt.*
         # A stopped daemon's unbind children end when they see it gone (KillMode=process leaves them be): wait,
         # or the first reference binds would meet a spare still armed.
-        no_children() {
-                for _p in /proc/[0-9]*; do [ "$(cat "$_p/comm" 2>/dev/null)" = vfio-guard-unb ] && return 1; done
-                return 0
-        }
+        no_children() { [ -z "$(unbind_children)" ]; }
         for i in $(seq "$BLOCKS"); do
                 guard_off
                 if ! wait_for 10 no_children; then
-                        for _p in /proc/[0-9]*; do
-                                [ "$(cat "$_p/comm" 2>/dev/null)" = vfio-guard-unb ] || continue
-                                note "BENCH-INFO alternating: unbind child ${_p#/proc/} outlived the daemon by 10 s: ppid $(awk '{ print $4 }' "$_p/stat"), state $(awk '{ print $3 }' "$_p/stat"), in $(cat "$_p/wchan"), nice $(awk '{ print $19 }' "$_p/stat"); parent: $(cat /proc/$(awk '{ print $4 }' "$_p/stat")/comm 2>/dev/null) main pid now: $(systemctl show -p MainPID --value vfio-guard.service)"
+                        for c in $(unbind_children); do
+                                note "BENCH-INFO alternating: unbind child $c outlived the daemon by 10 s (parent $(stat_field "$c" 4), state $(stat_field "$c" 3))"
                         done
                 fi
                 for f in $BYPASS $STORM; do echo > "$PCI/devices/$f/driver_override"; done

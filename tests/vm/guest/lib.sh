@@ -64,6 +64,16 @@ not_pinned() { [ "$(override "$1")" != virtio-pci ]; }
 group_of() { _g=$(readlink "$PCI/devices/$1/iommu_group"); echo "${_g##*/}"; }
 has_vfio_dev() { [ -e "/dev/vfio/$(group_of "$1")" ]; }
 
+# The pids of the daemon's unbind children (src/act/unbind.c names them vfio-guard-unb), one a line.
+unbind_children() {
+        for _p in /proc/[0-9]*; do
+                [ "$(cat "$_p/comm" 2>/dev/null)" = vfio-guard-unb ] && echo "${_p#/proc/}"
+        done
+        return 0
+}
+# Field N of /proc/PID/stat (after the command, which has no space for our processes): 4 ppid, 19 nice.
+stat_field() { awk -v n="$2" '{ print $n }' "/proc/$1/stat" 2>/dev/null; }
+
 guard_active() { [ "$(systemctl is-active vfio-guard.service)" = active ]; }
 # The daemon is READY once every present function has been decided and acted on.
 wait_guard() {

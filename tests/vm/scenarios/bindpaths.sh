@@ -10,12 +10,7 @@ modprobe vfio-pci
 for f in $BYPASS; do wait_for 30 is_pinned "$f" || fail "$f not pinned at start"; done
 
 # The spare unbind child waits, at the unit's LimitNICE= priority (src/act/unbind.h: -10), ahead of ordinary work.
-spare_nice() {
-        for _p in /proc/[0-9]*; do
-                [ "$(cat "$_p/comm" 2>/dev/null)" = vfio-guard-unb ] && awk '{ print $19 }' "$_p/stat" && return 0
-        done
-        return 1
-}
+spare_nice() { _c=$(unbind_children | head -n 1); [ -n "$_c" ] && stat_field "$_c" 19; }
 spare_waits() { [ -n "$(spare_nice)" ]; }
 if wait_for 30 spare_waits; then
         check "spare unbind child at nice -10 (it is at $(spare_nice))" [ "$(spare_nice)" = -10 ]
