@@ -40,11 +40,12 @@ kbench() {
         if [ -z "$KT" ]; then bench "$@"; return; fi
         echo > $T/trace
         echo 1 > $T/tracing_on
-        BENCH_TRACE_MARKER=$T/trace_marker "$B" "$@" | while read -r line; do note "BENCH $line"; done
+        BENCH_TRACE_MARKER=$T/trace_marker "$B" "$@" > /run/kbench.out
         echo 0 > $T/tracing_on
+        while read -r line; do note "BENCH $line"; done < /run/kbench.out
         ktrace_windows > /run/kbench.windows
         if [ -n "${KRAW:-}" ]; then cat /run/kbench.windows >> "$KRAW"; return; fi
-        pooled "$5/kernel" /run/kbench.windows
+        pooled "$5/kernel" /run/kbench.windows "$(cat /run/kbench.out)"
 }
 # The kernel-clock windows (µs) of the last kbench, one a line.
 ktrace_windows() {
@@ -56,11 +57,15 @@ ktrace_windows() {
         ' $T/trace
 }
 # pooled NAME FILE [COUNTS]: a row from the windows (µs) in FILE; COUNTS: bench-bind's summary lines, whose n,
-# prevented and missed add up (else "-").
+# prevented and missed add up (else "-"). With COUNTS the row also has the quantiles over every bind, a prevented
+# one with its window of 0 (the issue's definition: all_median_us, all_p90_us, all_p99_us); median_us and the
+# rest are over the binds vfio-pci got.
 pooled() {
         sort -n "$2" | awk -v name="$1" -v counts="${3:-}" '
         { w[k++] = $1 }
         function pct(p) { return k ? w[int((k - 1) * p / 100 + 0.5)] : 0 }
+        # Over the prevented binds (zeros, first in order) and the windows together.
+        function pct_all(p,   i) { i = int((prevented + k - 1) * p / 100 + 0.5); return i < prevented ? 0 : w[i - prevented] }
         END {
                 n = k; prevented = "-"; missed = "-"
                 if (counts != "") {
@@ -76,8 +81,11 @@ pooled() {
                                 }
                         }
                 }
-                printf "%s n=%d bound=%d prevented=%s missed=%s median_us=%d p90_us=%d p99_us=%d max_us=%d\n", name, n, k,
-                       prevented, missed, pct(50), pct(90), pct(99), k ? w[k - 1] : 0
+                all = ""
+                if (counts != "" && prevented + k > 0)
+                        all = sprintf(" all_median_us=%d all_p90_us=%d all_p99_us=%d", pct_all(50), pct_all(90), pct_all(99))
+                printf "%s n=%d bound=%d prevented=%s missed=%s median_us=%d p90_us=%d p99_us=%d max_us=%d%s\n", name, n, k,
+                       prevented, missed, pct(50), pct(90), pct(99), k ? w[k - 1] : 0, all
         }' | while read -r line; do note "BENCH $line"; done
 }
 
@@ -140,6 +148,25 @@ if want reference+vfio-guardd; then
 fi
 want vfio-guardd-storm && bench storm vfio-guardd-storm "$ROUNDS" $STORM
 
+# (d) with Pin=no (and Reprobe=no: bench-bind hands the function back, as for (b)): the reactive path alone, on
+# every bind. No pin wins the race first, so no selection of the busy moments: like for like with (b).
+nopin_on() {
+        printf '[Guard]\nKernelEnforcement=no\nPin=no\nReprobe=no\n' > "$CONF"
+        systemctl reload vfio-guard.service
+        wait_for 30 sh -c "! [ \"\$(cat $PCI/devices/$F/driver_override)\" = virtio-pci ]" || fail "Pin=no: $F still pinned"
+        sleep 5
+}
+nopin_off() {
+        printf '[Guard]\nKernelEnforcement=no\n' > "$CONF"
+        systemctl reload vfio-guard.service
+        wait_for 120 is_pinned 0000:00:0b.7 || fail "guard did not pin again"
+}
+if want vfio-guardd-nopin; then
+        nopin_on
+        kbench window "$F" "$N" 0 vfio-guardd-nopin
+        nopin_off
+fi
+
 # (b) and (d) again, in BLOCKS alternating blocks of N/BLOCKS binds each, pooled: the two see the same host, where
 # separate runs minutes apart may not (under TCG the host's load moves every figure).
 if want alternating; then
@@ -167,11 +194,16 @@ if want alternating; then
                 # Past the start's burst (journal, records, offered-feature reads), as (d) above is.
                 sleep 5
                 BENCH_RAW=/run/alt.guard.poll KRAW=/run/alt.guard.kernel kbench window "$F" "$per" 1 vfio-guardd >> /run/alt.guard.counts
+                nopin_on
+                BENCH_RAW=/run/alt.nopin.poll KRAW=/run/alt.nopin.kernel kbench window "$F" "$per" 0 vfio-guardd-nopin >> /run/alt.nopin.counts
+                printf '[Guard]\nKernelEnforcement=no\n' > "$CONF"
         done
         pooled reference/alternating /run/alt.ref.poll "$(sed -n 's/^VMTEST-SHOW: BENCH //p' /run/alt.ref.counts)"
-        [ -n "$KT" ] && pooled reference/alternating/kernel /run/alt.ref.kernel
+        [ -n "$KT" ] && pooled reference/alternating/kernel /run/alt.ref.kernel "$(sed -n 's/^VMTEST-SHOW: BENCH //p' /run/alt.ref.counts)"
         pooled vfio-guardd/alternating /run/alt.guard.poll "$(sed -n 's/^VMTEST-SHOW: BENCH //p' /run/alt.guard.counts)"
-        [ -n "$KT" ] && pooled vfio-guardd/alternating/kernel /run/alt.guard.kernel
+        [ -n "$KT" ] && pooled vfio-guardd/alternating/kernel /run/alt.guard.kernel "$(sed -n 's/^VMTEST-SHOW: BENCH //p' /run/alt.guard.counts)"
+        pooled vfio-guardd-nopin/alternating /run/alt.nopin.poll "$(sed -n 's/^VMTEST-SHOW: BENCH //p' /run/alt.nopin.counts)"
+        [ -n "$KT" ] && pooled vfio-guardd-nopin/alternating/kernel /run/alt.nopin.kernel "$(sed -n 's/^VMTEST-SHOW: BENCH //p' /run/alt.nopin.counts)"
 fi
 # Which of those unbinds the armed spare made on the bind uevent itself, before the daemon's job came.
 own=$(journalctl -b -q --no-pager -o cat MESSAGE_ID="$MID_UNBOUND" 2>/dev/null | grep -c "acted on the bind uevent itself")
