@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <fcntl.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "act/attr.h"
 #include "act/pin.h"
@@ -54,4 +55,29 @@ int pin_clear(const char *root, const char *address)
         if (r < 0)
                 return r;
         return act_write_attr(path, "\n");
+}
+
+int pin_holder(const char *root, const char *address, char *ret, size_t size)
+{
+        char path[4096], target[4096];
+        const char *name;
+        ssize_t k;
+        int r;
+
+        r = act_device_attr_path(root, address, "driver", path, sizeof path);
+        if (r < 0)
+                return r;
+        k = readlink(path, target, sizeof target - 1);
+        if (k < 0) {
+                if (errno != ENOENT)
+                        return negative_errno();
+                k = 0; /* no driver */
+        }
+        target[k] = '\0';
+        name = strrchr(target, '/');
+        name = name ? name + 1 : target;
+        if (strlen(name) >= size)
+                return -ENOBUFS;
+        memcpy(ret, name, strlen(name) + 1);
+        return 0;
 }

@@ -26,3 +26,7 @@ int pin_write(const char *root, const char *address, const char *driver);
 
 /* Clear driver_override (a lone newline clears it on every kernel since 3.16). Returns 0 or -errno. */
 int pin_clear(const char *root, const char *address);
+
+/* The driver that holds the function now, from its `driver` link: unlike driver_override, the link is read without
+ * the device lock. "" when none. Returns 0, -ENOBUFS when the name does not fit, other -errno. */
+int pin_holder(const char *root, const char *address, char *ret, size_t size);

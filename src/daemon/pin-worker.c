@@ -6,7 +6,15 @@
  * the check would hold up the loop — and the vfio bind uevent it must answer — for the whole probe. One thread,
  * one job at a time, in order; it shares the daemon's tgid, so the BPF LSM lets its writes through as the
  * daemon's own. The loop takes the outcomes (journal, record) through an eventfd.
+ *
+ * A job that finds a guarded driver holding the function (vfio-pci won the race) leaves the pin alone: nothing
+ * else can bind the function while a driver holds it, and the bind uevent has the guard unbind it, the unbind
+ * child writing the pin right after (act/unbind.c) and the end of the unbind checking it (refuse.c). Reading or
+ * writing driver_override then would only queue this thread on the device lock ahead of that child. The `driver`
+ * link tells without the lock. (Should vfio-pci's probe fail instead, no bind uevent comes and the pin stays off
+ * until the function's next event; a later vfio bind is still unbound.)
  */
+#include <fnmatch.h>
 #include <pthread.h>
 #include <sys/resource.h>
 #include <sys/eventfd.h>
@@ -15,13 +23,18 @@
 #include "daemon/guard-internal.h"
 
 #define PIN_JOBS_MAX 128
+#define PIN_GUARDED_MAX 256
 
 typedef struct PinJob {
         char address[PCI_ADDRESS_MAX];
         const char *why;            /* a static string */
         int r;                      /* 0 or -errno of the read or the write */
         bool wrote;
+        bool left;                  /* a guarded driver held it: the pin is left to the unbind */
         char old[PIN_VALUE_MAX];    /* what driver_override said before */
+        /* GuardedDrivers= when the job was asked for, each glob NUL-terminated, then an empty one; empty when the
+         * function is not one the guard unbinds at once, or the globs did not fit (then never left). */
+        char guarded[PIN_GUARDED_MAX];
 } PinJob;
 
 struct PinWorker {
@@ -37,6 +50,20 @@ struct PinWorker {
         sd_event_source *source;
         char *root;
 };
+
+/* Whether a driver the job's globs guard holds the function now. */
+static bool held_by_guarded_driver(const PinWorker *w, const PinJob *j)
+{
+        char driver[64];
+
+        if (!j->guarded[0] || pin_holder(w->root, j->address, driver, sizeof driver) < 0 || !driver[0] ||
+            streq(driver, PIN_NATIVE_DRIVER))
+                return false;
+        for (const char *p = j->guarded; *p; p += strlen(p) + 1)
+                if (fnmatch(p, driver, 0) == 0)
+                        return true;
+        return false;
+}
 
 static void *worker_main(void *userdata)
 {
@@ -65,10 +92,20 @@ static void *worker_main(void *userdata)
                 w->busy = true;
                 pthread_mutex_unlock(&w->lock);
 
-                j.r = pin_read(w->root, j.address, j.old, sizeof j.old);
-                if (j.r >= 0 && !streq(j.old, PIN_NATIVE_DRIVER)) {
-                        j.r = pin_write(w->root, j.address, PIN_NATIVE_DRIVER);
-                        j.wrote = j.r >= 0;
+                /* Before the read, and again before the write: the read may have waited for the drivers_probe
+                 * that bound vfio-pci. */
+                if (held_by_guarded_driver(w, &j))
+                        j.left = true;
+                else {
+                        j.r = pin_read(w->root, j.address, j.old, sizeof j.old);
+                        if (j.r >= 0 && !streq(j.old, PIN_NATIVE_DRIVER)) {
+                                if (held_by_guarded_driver(w, &j))
+                                        j.left = true;
+                                else {
+                                        j.r = pin_write(w->root, j.address, PIN_NATIVE_DRIVER);
+                                        j.wrote = j.r >= 0;
+                                }
+                        }
                 }
 
                 pthread_mutex_lock(&w->lock);
@@ -100,8 +137,8 @@ static int on_pin_done(sd_event_source *s, int fd, uint32_t revents, void *userd
                 PinJob *j = &done[i];
                 Function *f = guard_find(g, j->address);
 
-                if (!f || j->r == -ENOENT)
-                        continue; /* gone, or a kernel without driver_override */
+                if (!f || j->r == -ENOENT || j->left)
+                        continue; /* gone, a kernel without driver_override, or left to the unbind */
                 refuse_pin_outcome_later(g, f, j->wrote || j->r < 0 ? j->old : NULL, j->r, j->why);
                 if (j->wrote || j->r < 0)
                         function_record(g, f);
@@ -159,6 +196,23 @@ static int pin_worker_start(Guard *g)
         return 0;
 }
 
+/* GuardedDrivers= into buf (PinJob.guarded); left empty when it does not fit. */
+static void guarded_snapshot(const Guard *g, char *buf, size_t size)
+{
+        size_t k = 0;
+
+        for (char **p = g->config.guarded_drivers; p && *p; p++) {
+                size_t len = strlen(*p) + 1;
+                if (len == 1 || k + len + 1 > size) {
+                        buf[0] = '\0';
+                        return;
+                }
+                memcpy(buf + k, *p, len);
+                k += len;
+        }
+        buf[k] = '\0';
+}
+
 bool pin_worker_queue(Guard *g, Function *f, const char *why)
 {
         PinWorker *w;
@@ -178,6 +232,8 @@ bool pin_worker_queue(Guard *g, Function *f, const char *why)
                 PinJob *j = &w->todo[w->n_todo++];
                 *j = (PinJob) { .why = why };
                 snprintf(j->address, sizeof j->address, "%s", f->address);
+                if (refuse_unbinds_at_once(f))
+                        guarded_snapshot(g, j->guarded, sizeof j->guarded);
                 pthread_cond_signal(&w->wake);
                 queued = true;
         }

@@ -1109,6 +1109,42 @@ START_TEST(test_pin_watch_repins_without_uevent)
 }
 END_TEST
 
+/* vfio-pci won the race: it holds the function when the pin thread's check comes, and the bind uevent has not been
+ * handled yet. The check leaves the pin to the unbind that uevent starts (a read or write of driver_override
+ * would queue on the device lock ahead of the unbind); the unbind child pins. */
+START_TEST(test_pin_left_to_unbind)
+{
+        _cleanup_(guard_freep) Guard *g = NULL;
+        _cleanup_free_ char *syspath = NULL;
+
+        syspath = testbed_add(t, A_BYPASS, MOCK_BYPASS, "virtio-pci", 3);
+        g = testbed_guard(t, &seen, true, 0);
+        ck_assert_int_eq(guard_start(g), 0);
+        assert_override(A_BYPASS, "virtio-pci");
+        ck_assert(watched(A_BYPASS));
+
+        testbed_set_driver(t, A_BYPASS, "vfio-pci");
+        testbed_write(t, "sys/bus/pci/devices/" A_BYPASS "/driver_override", "vfio-pci\n", 0);
+        testbed_settle(g, SEC / 2);
+        assert_override(A_BYPASS, "vfio-pci");
+        ck_assert_uint_eq(seen_count(&seen, EVENT_PINNED, A_BYPASS, "re-pin"), 0);
+        ck_assert_uint_eq(seen_count(&seen, EVENT_ACTION_FAILED, NULL, NULL), 0);
+
+        testbed_uevent(t, syspath, "bind", "vfio-pci");
+        ck_assert(testbed_run_until(g, (bool (*)(Guard *, void *)) seen_kind, &(EventKind){ EVENT_UNBOUND }, 5 * SEC));
+        ck_assert(no_unbind_in_flight(g, NULL));
+        assert_file("sys/bus/pci/drivers/vfio-pci/unbind", A_BYPASS);
+        assert_override(A_BYPASS, "virtio-pci");
+        ck_assert_uint_eq(seen_count(&seen, EVENT_UNBOUND, A_BYPASS, "unbind,re-pin,reprobe"), 1);
+
+        /* Not a guarded driver (uio_pci_generic, by default): the pin goes back at once, as for virtio-pci. */
+        testbed_set_driver(t, A_BYPASS, "uio_pci_generic");
+        testbed_write(t, "sys/bus/pci/devices/" A_BYPASS "/driver_override", "uio_pci_generic\n", 0);
+        wait_watch_repin(g, A_BYPASS);
+        assert_override(A_BYPASS, "virtio-pci");
+}
+END_TEST
+
 START_TEST(test_pin_watch_follows_decisions)
 {
         Guard *g;
@@ -1356,6 +1392,7 @@ static Suite *suite(void)
         ADD(test_offered_read_unbound_after_pin);
         ADD(test_pin_no_reprobe_explicit_bind);
         ADD(test_pin_watch_repins_without_uevent);
+        ADD(test_pin_left_to_unbind);
         ADD(test_pin_watch_follows_decisions);
         ADD(test_pin_watch_not_in_audit);
         /* Some 16,000 writes through the umockdev preload: minutes under valgrind, for no memory check the
