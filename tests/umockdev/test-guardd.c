@@ -282,16 +282,30 @@ END_TEST
 /* Each uevent pushes the queued re-decision back (a bind sequence is a stream of uevents), but a steady stream
  * does not starve it: driverctl unset-override (no uevent), then the native driver's bind uevent every 50 ms,
  * less than the queue's delay apart; the pin still comes back, within the queue's longest wait. */
+/* The common start: a refused (bypass) function on virtio-pci, and an enforcing guard started. ret_syspath: the
+ * function's device path, for uevents (NULL: not wanted). */
+static Guard *guard_on_bypass(char **ret_syspath)
+{
+        char *syspath = testbed_add(t, A_BYPASS, MOCK_BYPASS, "virtio-pci", 3);
+        Guard *g;
+
+        g = testbed_guard(t, &seen, true, 0);
+        ck_assert_int_eq(guard_start(g), 0);
+        assert_override(A_BYPASS, "virtio-pci");
+        if (ret_syspath)
+                *ret_syspath = syspath;
+        else
+                g_free(syspath);
+        return g;
+}
+
 START_TEST(test_queued_decide_not_starved)
 {
         _cleanup_(guard_freep) Guard *g = NULL;
         _cleanup_free_ char *syspath = NULL;
         bool restored = false;
 
-        syspath = testbed_add(t, A_BYPASS, MOCK_BYPASS, "virtio-pci", 3);
-        g = testbed_guard(t, &seen, true, 0);
-        ck_assert_int_eq(guard_start(g), 0);
-        assert_override(A_BYPASS, "virtio-pci");
+        g = guard_on_bypass(&syspath);
 
         testbed_write(t, "sys/bus/pci/devices/" A_BYPASS "/driver_override", "\n", 0);
         for (unsigned i = 0; i < 60 && !restored; i++) {
@@ -305,23 +319,11 @@ END_TEST
 
 /* ---- vfio-pci binds ---- */
 
-/* The common start: a refused (bypass) function on virtio-pci, and an enforcing guard started. */
-static Guard *guard_on_bypass(void)
-{
-        Guard *g;
-
-        g_free(testbed_add(t, A_BYPASS, MOCK_BYPASS, "virtio-pci", 3));
-        g = testbed_guard(t, &seen, true, 0);
-        ck_assert_int_eq(guard_start(g), 0);
-        return g;
-}
-
 START_TEST(test_bind_vfio_bypass)
 {
         _cleanup_(guard_freep) Guard *g = NULL;
 
-        g = guard_on_bypass();
-        assert_override(A_BYPASS, "virtio-pci");
+        g = guard_on_bypass(NULL);
 
         /* What libvirt does: rewrite driver_override, unbind virtio-pci, bind vfio-pci. */
         testbed_write(t, "sys/bus/pci/devices/" A_BYPASS "/driver_override", "vfio-pci\n", 0);
@@ -356,7 +358,7 @@ START_TEST(test_repin_then_bind_order)
 {
         _cleanup_(guard_freep) Guard *g = NULL;
 
-        g = guard_on_bypass();
+        g = guard_on_bypass(NULL);
 
         testbed_write(t, "sys/bus/pci/devices/" A_BYPASS "/driver_override", "vfio-pci\n", 0);
         testbed_kernel_bind(t, A_BYPASS, NULL);
@@ -419,7 +421,7 @@ static bool spare_present(Guard *g, void *userdata)
 /* A refused function on virtio-pci, the guard started, and its spare (forked once the loop is idle). */
 static Guard *guard_with_spare(pid_t *ret_spare)
 {
-        Guard *g = guard_on_bypass();
+        Guard *g = guard_on_bypass(NULL);
 
         ck_assert(testbed_run_until(g, spare_present, NULL, 5 * SEC));
         *ret_spare = spare_child();
@@ -539,7 +541,7 @@ START_TEST(test_spare_stopped_with_guard)
         Guard *g;
         pid_t spare;
 
-        g = guard_on_bypass();
+        g = guard_on_bypass(NULL);
         ck_assert(testbed_run_until(g, spare_present, NULL, 5 * SEC));
         spare = spare_child();
         guard_free(g);
@@ -1117,10 +1119,7 @@ START_TEST(test_pin_left_to_unbind)
         _cleanup_(guard_freep) Guard *g = NULL;
         _cleanup_free_ char *syspath = NULL;
 
-        syspath = testbed_add(t, A_BYPASS, MOCK_BYPASS, "virtio-pci", 3);
-        g = testbed_guard(t, &seen, true, 0);
-        ck_assert_int_eq(guard_start(g), 0);
-        assert_override(A_BYPASS, "virtio-pci");
+        g = guard_on_bypass(&syspath);
         ck_assert(watched(A_BYPASS));
 
         testbed_set_driver(t, A_BYPASS, "vfio-pci");
