@@ -30,11 +30,9 @@ typedef struct PinJob {
         const char *why;            /* a static string */
         int r;                      /* 0 or -errno of the read or the write */
         bool wrote;
+        bool may_leave;             /* the guard unbinds it at once when a guarded driver binds it */
         bool left;                  /* a guarded driver held it: the pin is left to the unbind */
         char old[PIN_VALUE_MAX];    /* what driver_override said before */
-        /* GuardedDrivers= when the job was asked for, each glob NUL-terminated, then an empty one; empty when the
-         * function is not one the guard unbinds at once, or the globs did not fit (then never left). */
-        char guarded[PIN_GUARDED_MAX];
 } PinJob;
 
 struct PinWorker {
@@ -49,17 +47,20 @@ struct PinWorker {
         int efd;
         sd_event_source *source;
         char *root;
+        /* GuardedDrivers= as of the last job asked for, each glob NUL-terminated, then an empty one; empty when the
+         * globs did not fit (then no job is left to an unbind). Under lock: the loop writes it, the thread reads. */
+        char guarded[PIN_GUARDED_MAX];
 };
 
-/* Whether a driver the job's globs guard holds the function now. */
-static bool held_by_guarded_driver(const PinWorker *w, const PinJob *j)
+/* Whether a driver that the globs in guarded (PinWorker.guarded) name holds the function now. */
+static bool held_by_guarded_driver(const PinWorker *w, const PinJob *j, const char *guarded)
 {
         char driver[64];
 
-        if (!j->guarded[0] || pin_holder(w->root, j->address, driver, sizeof driver) < 0 || !driver[0] ||
-            streq(driver, PIN_NATIVE_DRIVER))
+        if (!j->may_leave || !guarded[0] || pin_holder(w->root, j->address, driver, sizeof driver) < 0 ||
+            !driver[0] || streq(driver, PIN_NATIVE_DRIVER))
                 return false;
-        for (const char *p = j->guarded; *p; p += strlen(p) + 1)
+        for (const char *p = guarded; *p; p += strlen(p) + 1)
                 if (fnmatch(p, driver, 0) == 0)
                         return true;
         return false;
@@ -81,6 +82,7 @@ static void *worker_main(void *userdata)
 
         pthread_mutex_lock(&w->lock);
         for (;;) {
+                char guarded[PIN_GUARDED_MAX];
                 PinJob j;
 
                 while (!w->quit && w->n_todo == 0)
@@ -89,17 +91,18 @@ static void *worker_main(void *userdata)
                         break;
                 j = w->todo[0];
                 memmove(w->todo, w->todo + 1, --w->n_todo * sizeof w->todo[0]);
+                memcpy(guarded, w->guarded, sizeof guarded);
                 w->busy = true;
                 pthread_mutex_unlock(&w->lock);
 
                 /* Before the read, and again before the write: the read may have waited for the drivers_probe
                  * that bound vfio-pci. */
-                if (held_by_guarded_driver(w, &j))
+                if (held_by_guarded_driver(w, &j, guarded))
                         j.left = true;
                 else {
                         j.r = pin_read(w->root, j.address, j.old, sizeof j.old);
                         if (j.r >= 0 && !streq(j.old, PIN_NATIVE_DRIVER)) {
-                                if (held_by_guarded_driver(w, &j))
+                                if (held_by_guarded_driver(w, &j, guarded))
                                         j.left = true;
                                 else {
                                         j.r = pin_write(w->root, j.address, PIN_NATIVE_DRIVER);
@@ -196,7 +199,7 @@ static int pin_worker_start(Guard *g)
         return 0;
 }
 
-/* GuardedDrivers= into buf (PinJob.guarded); left empty when it does not fit. */
+/* GuardedDrivers= into buf (PinWorker.guarded); left empty when it does not fit. */
 static void guarded_snapshot(const Guard *g, char *buf, size_t size)
 {
         size_t k = 0;
@@ -232,8 +235,8 @@ bool pin_worker_queue(Guard *g, Function *f, const char *why)
                 PinJob *j = &w->todo[w->n_todo++];
                 *j = (PinJob) { .why = why };
                 snprintf(j->address, sizeof j->address, "%s", f->address);
-                if (refuse_unbinds_at_once(f))
-                        guarded_snapshot(g, j->guarded, sizeof j->guarded);
+                j->may_leave = refuse_unbinds_at_once(f);
+                guarded_snapshot(g, w->guarded, sizeof w->guarded);
                 pthread_cond_signal(&w->wake);
                 queued = true;
         }
