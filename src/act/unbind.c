@@ -85,6 +85,35 @@ static void child_setup(void)
         (void) syscall(SYS_setpriority, PRIO_PROCESS, 0, UNBIND_CHILD_NICE);
 }
 
+/* Close every descriptor from 3 up but those in keep (ascending, -1s ignored). Without this a child would hold the
+ * daemon's descriptors as they were at its fork, among them the job channel of a spare forked before it: that
+ * spare would not see the channel close when the daemon lets it go (it waits for end of file to exit). */
+static void child_close_others(const int *keep, size_t n)
+{
+        unsigned first = 3;
+
+        for (size_t i = 0; i < n; i++) {
+                if (keep[i] < (int) first)
+                        continue;
+                if ((unsigned) keep[i] > first)
+                        (void) syscall(SYS_close_range, first, (unsigned) keep[i] - 1, 0);
+                first = (unsigned) keep[i] + 1;
+        }
+        (void) syscall(SYS_close_range, first, ~0U, 0);
+}
+
+/* child_close_others() for up to three descriptors in any order. */
+static void child_keep_only(int a, int b, int c)
+{
+        int keep[3] = { a, b, c }, t;
+
+        for (size_t i = 0; i < 3; i++)
+                for (size_t j = i + 1; j < 3; j++)
+                        if (keep[j] < keep[i])
+                                t = keep[i], keep[i] = keep[j], keep[j] = t;
+        child_close_others(keep, 3);
+}
+
 _noreturn_ static void child_exit(void)
 {
         for (;;)
@@ -102,19 +131,32 @@ static bool child_copy(char *dst, size_t size, const char *src)
         return src[i] == '\0';
 }
 
-static void child_report(int result_fd, int r, const char *address, bool own)
-{
-        UnbindRecord rec = { .r = r, .own = own };
+/* The records of the job in hand (at most two unbinds, then the end mark), written together when it is done. */
+static UnbindRecord child_records[3];
+static unsigned child_n_records;
 
-        (void) child_copy(rec.address, sizeof rec.address, address);
-        /* One record is below PIPE_BUF: written whole or not at all. */
-        (void) child_syscall_retry(SYS_write, result_fd, (long) &rec, sizeof rec, 0, 0, 0);
+static void child_report(int r, const char *address, bool own)
+{
+        UnbindRecord *rec = &child_records[child_n_records++];
+
+        *rec = (UnbindRecord) { .r = r, .own = own };
+        (void) child_copy(rec->address, sizeof rec->address, address);
 }
 
-/* The unbind (and pin) of one function; its record goes to result_fd. unbind_fd: the driver's `unbind`, already
- * open, or -1 (then unbind_path is opened). */
+/* The job is done: its records and the end mark in one write, below PIPE_BUF, so whole or not at all (the caller
+ * reads one job's records at once, and a spare's pipe carries the jobs one after another). */
+static void child_report_end(int result_fd)
+{
+        child_records[child_n_records++] = (UnbindRecord) { .end = true };
+        (void) child_syscall_retry(SYS_write, result_fd, (long) child_records, child_n_records * sizeof(UnbindRecord),
+                                   0, 0, 0);
+        child_n_records = 0;
+}
+
+/* The unbind (and pin) of one function, and its record. unbind_fd: the driver's `unbind`, already open, or -1
+ * (then unbind_path is opened). */
 static void child_do_unbind(const char *pin_path, const char *pin, int unbind_fd, const char *unbind_path,
-                            const char *address, int result_fd, bool own)
+                            const char *address, bool own)
 {
         int r = -EBADF;
 
@@ -132,13 +174,14 @@ static void child_do_unbind(const char *pin_path, const char *pin, int unbind_fd
                 r = child_write_attr(unbind_path, address);
         if (pin)
                 (void) child_write_attr(pin_path, pin);
-        child_report(result_fd, r, address, own);
+        child_report(r, address, own);
 }
 
 _noreturn_ static void child_unbind(const char *pin_path, const char *pin, const char *unbind_path,
                                     const char *address, int result_fd)
 {
-        child_do_unbind(pin_path, pin, -1, unbind_path, address, result_fd, false);
+        child_do_unbind(pin_path, pin, -1, unbind_path, address, false);
+        child_report_end(result_fd);
         child_exit();
 }
 
@@ -193,9 +236,9 @@ int unbind_spawn(const char *root, const char *address, const char *driver, cons
         }
         if (pid == 0) {
                 child_setup();
+                child_keep_only(fds[1], gate[0], -1);
                 if (gate[0] >= 0) {
                         char c;
-                        (void) syscall(SYS_close, gate[1]);
                         /* EOF when the parent closes its end, or dies: either way, go on. */
                         (void) child_syscall_retry(SYS_read, gate[0], (long) &c, 1, 0, 0, 0);
                 }
@@ -214,21 +257,25 @@ int unbind_spawn(const char *root, const char *address, const char *driver, cons
 
 int unbind_result(int result_fd, const char *address, bool *ret_own, char other[static UNBIND_ADDRESS_MAX])
 {
-        UnbindRecord rec;
+        /* One job: a spare's own unbind, a job for another function (unbind.h), the end mark; in one write. */
+        UnbindRecord rec[3];
+        ssize_t k;
         int r = -EINTR;
 
         other[0] = '\0';
         *ret_own = false;
-        /* At most two records: a spare's own unbind, then a job for another function (unbind.h). */
-        for (unsigned i = 0; i < 2; i++) {
-                if (read(result_fd, &rec, sizeof rec) != (ssize_t) sizeof rec)
-                        break;
-                rec.address[sizeof rec.address - 1] = '\0';
-                if (streq(rec.address, address)) {
-                        r = rec.r > 0 ? -EINTR : rec.r;
-                        *ret_own = rec.own;
+        do
+                k = read(result_fd, rec, sizeof rec);
+        while (k < 0 && errno == EINTR);
+        if (k < 0)
+                return errno == EAGAIN ? -EAGAIN : -EINTR;
+        for (size_t i = 0; i < (size_t) k / sizeof rec[0] && !rec[i].end; i++) {
+                rec[i].address[sizeof rec[i].address - 1] = '\0';
+                if (streq(rec[i].address, address)) {
+                        r = rec[i].r > 0 ? -EINTR : rec[i].r;
+                        *ret_own = rec[i].own;
                 } else
-                        snprintf(other, UNBIND_ADDRESS_MAX, "%s", rec.address);
+                        snprintf(other, UNBIND_ADDRESS_MAX, "%s", rec[i].address);
         }
         return r;
 }
@@ -393,9 +440,9 @@ static const char *child_uevent_match(int uevent_fd, int *ret_driver)
         return address;
 }
 
-/* After an unbind of its own: wait for the parent's job (it saw the same bind), do it unless it is the same
- * function, and end. */
-_noreturn_ static void child_after_own_unbind(int job_fd, int result_fd, const char *done)
+/* After an unbind of its own: wait for the parent's job (it saw the same bind) and do it unless it is the same
+ * function; then the records of both go to the parent. false when the parent let go instead. */
+static bool child_after_own_unbind(int job_fd, const char *done)
 {
         static char done_address[UNBIND_ADDRESS_MAX];
         int k;
@@ -403,13 +450,21 @@ _noreturn_ static void child_after_own_unbind(int job_fd, int result_fd, const c
         (void) child_copy(done_address, sizeof done_address, done);
         while ((k = child_receive(job_fd, 0)) > 0) {
                 if (spare_msg.kind != SPARE_JOB)
-                        continue;
+                        continue; /* an arming meanwhile: the parent arms again when the job is done */
                 if (!child_streq(spare_msg.job.address, done_address))
                         child_do_unbind(spare_msg.job.pin_path, spare_msg.job.has_pin ? spare_msg.job.pin : NULL, -1,
-                                        spare_msg.job.unbind_path, spare_msg.job.address, result_fd, false);
-                break;
+                                        spare_msg.job.unbind_path, spare_msg.job.address, false);
+                return true;
         }
-        child_exit();
+        return false;
+}
+
+/* A job done: its records to the parent, and back to waiting, disarmed until the parent arms it again (it may have
+ * missed armings while it worked; acting on an old one could unbind a function allowed since). */
+static void spare_job_done(int result_fd)
+{
+        child_report_end(result_fd);
+        spare_armed.n_addresses = 0;
 }
 
 _noreturn_ static void spare_main(int job_fd, int uevent_fd, int result_fd)
@@ -432,9 +487,11 @@ _noreturn_ static void spare_main(int job_fd, int uevent_fd, int result_fd)
                                 child_exit(); /* the caller let it go, or died */
                         if (k > 0 && spare_msg.kind == SPARE_ARM)
                                 child_open_unbind_fds();
-                        if (k > 0 && spare_msg.kind == SPARE_JOB)
-                                child_unbind(spare_msg.job.pin_path, spare_msg.job.has_pin ? spare_msg.job.pin : NULL,
-                                             spare_msg.job.unbind_path, spare_msg.job.address, result_fd);
+                        if (k > 0 && spare_msg.kind == SPARE_JOB) {
+                                child_do_unbind(spare_msg.job.pin_path, spare_msg.job.has_pin ? spare_msg.job.pin : NULL,
+                                                -1, spare_msg.job.unbind_path, spare_msg.job.address, false);
+                                spare_job_done(result_fd);
+                        }
                         continue;
                 }
                 if (!(p[1].revents & POLLIN))
@@ -447,8 +504,12 @@ _noreturn_ static void spare_main(int job_fd, int uevent_fd, int result_fd)
                                   address, "/driver_override"))
                         continue;
                 child_do_unbind(spare_pin_path, spare_armed.has_pin ? spare_armed.pin : NULL,
-                                spare_unbind_fds[driver], spare_unbind_path, address, result_fd, true);
-                child_after_own_unbind(job_fd, result_fd, address);
+                                spare_unbind_fds[driver], spare_unbind_path, address, true);
+                if (!child_after_own_unbind(job_fd, address)) {
+                        child_report_end(result_fd); /* what it did, for a parent that may still read */
+                        child_exit();
+                }
+                spare_job_done(result_fd);
         }
 }
 
@@ -513,8 +574,7 @@ int unbind_spare_start(UnbindSpare *ret, bool listen)
         }
         if (pid == 0) {
                 child_setup();
-                (void) syscall(SYS_close, job[0]);
-                (void) syscall(SYS_close, fds[0]);
+                child_keep_only(job[1], fds[1], uevent_fd);
                 spare_main(job[1], uevent_fd, fds[1]);
         }
 
@@ -557,8 +617,7 @@ int unbind_spare_arm(UnbindSpare *s, const char *root, const char *pin, const ch
         return 0;
 }
 
-int unbind_spare_dispatch(UnbindSpare *s, const char *root, const char *address, const char *driver,
-                          const char *pin, pid_t *ret_pid, int *ret_result_fd)
+int unbind_spare_dispatch(UnbindSpare *s, const char *root, const char *address, const char *driver, const char *pin)
 {
         SpareJob j = { .kind = SPARE_JOB };
         int r;
@@ -580,10 +639,6 @@ int unbind_spare_dispatch(UnbindSpare *s, const char *root, const char *address,
          * that reads nothing any more. */
         if (send(s->job_fd, &j, sizeof j, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t) sizeof j)
                 return errno == EPIPE || errno == ECONNRESET ? -EPIPE : errno == EAGAIN ? -EAGAIN : -EIO;
-        close(s->job_fd);
-        *ret_pid = s->pid;
-        *ret_result_fd = s->result_fd;
-        *s = UNBIND_SPARE_NULL;
         return 0;
 }
 

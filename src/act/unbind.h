@@ -5,8 +5,8 @@
  * Unbinding a function from its driver, in a child process (DESIGN.md section 4). Unbinding a vfio device that
  * user space holds open blocks until the holder lets go, and it holds the device lock all that time; once the
  * writing task has received any signal the wait becomes uninterruptible. So the write never happens in the
- * caller's process, the child blocks every signal it can, and nobody waits for it: the caller watches the pid
- * (sd_event child source) and reports a stuck unbind itself.
+ * caller's process, the child blocks every signal it can, and nobody waits for it: the caller watches its result
+ * pipe (sd_event I/O source) and reports a stuck unbind itself.
  */
 
 #include <signal.h>
@@ -31,30 +31,34 @@ int unbind_spawn(const char *root, const char *address, const char *driver, cons
 
 #define UNBIND_ADDRESS_MAX 32
 
-/* What a child reports, one record per unbind write: 0 or -errno, and the function. */
+/* What a child reports, one record per unbind write (0 or -errno, and the function), then an end mark; all the
+ * records of one job in one write, when the job is done. */
 typedef struct UnbindRecord {
         int r;
         bool own;           /* an armed spare did it on the bind uevent, before its job came */
+        bool end;           /* the end mark: the job is done */
         char address[UNBIND_ADDRESS_MAX];
 } UnbindRecord;
 
-/* Once the child has ended: what it reported for ADDRESS, or -EINTR when it ended without reporting (killed);
- * *ret_own: the armed spare unbound it on its own. An armed spare may also have unbound another function on its
- * own before the job came: that one's address in *other (else ""), for the caller to decide again. Does not
- * close the descriptor. */
+/* When result_fd is readable: what the child reported for ADDRESS; -EINTR when it ended without reporting (killed:
+ * end of file); -EAGAIN when its job is not done yet. *ret_own: the armed spare unbound it on its own. An armed
+ * spare may also have unbound another function on its own before the job came: that one's address in *other
+ * (else ""), for the caller to decide again. Reads one job's records; does not close the descriptor. */
 int unbind_result(int result_fd, const char *address, bool *ret_own, char other[static UNBIND_ADDRESS_MAX]);
 
 /*
  * A spare unbind child: forked ahead of time (fork is the slow part of unbind_spawn(), and it copies the
- * caller's page tables), it blocks every signal and waits for one job; then it does what an unbind_spawn()
- * child does and exits. A caller keeps at most one idle and forks the next one when nothing is urgent.
- * It exits without writing anything when the caller closes job_fd or dies.
+ * caller's page tables), it blocks every signal and waits for a job; it does what an unbind_spawn() child does,
+ * reports, and waits for the next job, disarmed until the caller arms it again. It lives on because a new process
+ * cannot preempt anybody when it first wakes (the scheduler starts it a time slice behind the others): a spare
+ * forked for each bind lost milliseconds waiting for a CPU on back-to-back binds, where one that has slept a while
+ * gets the CPU at once. A caller keeps at most one idle. It exits when the caller closes job_fd or dies.
  *
  * An armed spare also listens to kernel uevents itself: on a `bind` of one of the functions it was armed
  * for, by one of the drivers it was armed for, it unbinds (and pins) at once, without waiting for the
  * caller, whose event loop may be busy with the steps before that bind (the override write and the unbind
  * of a management stack's sequence) just then. The caller sees the same uevent, in the same order, and sends
- * the same job: the spare, having done it, ends; had it done another function first, it does the job too and
+ * the same job: the spare, having done it, reports; had it done another function first, it does the job too and
  * both records reach the caller. The arming must follow the caller's decisions, and shrink before a pin is
  * lifted: the spare reads the job channel before the uevent of a bind that the lifted pin let happen.
  */
@@ -80,11 +84,10 @@ int unbind_spare_start(UnbindSpare *ret, bool listen);
  * listen), -EPIPE when it is gone, other -errno. */
 int unbind_spare_arm(UnbindSpare *s, const char *root, const char *pin, const char *const *addresses,
                      size_t n_addresses, const char *const *drivers, size_t n_drivers);
-/* Hand it the job of unbind_spawn() (no gate: exempt the pid first if needed; the job is the gate). On success
- * the spare's pid and result descriptor move to *ret_pid and *ret_result_fd and *s is emptied; on failure
- * (-EPIPE: the spare is gone, -ENAMETOOLONG, -EINVAL) *s is left as it was, and the caller stops it. */
-int unbind_spare_dispatch(UnbindSpare *s, const char *root, const char *address, const char *driver,
-                          const char *pin, pid_t *ret_pid, int *ret_result_fd);
+/* Hand it the job of unbind_spawn() (no gate: exempt the pid first if needed; the job is the gate). Its records
+ * come through s->result_fd (unbind_result()); it is the caller's to arm, dispatch to or stop again once they
+ * came. On failure (-EPIPE: the spare is gone, -ENAMETOOLONG, -EINVAL) the caller stops it. */
+int unbind_spare_dispatch(UnbindSpare *s, const char *root, const char *address, const char *driver, const char *pin);
 /* Let an idle spare go: close its job channel, kill it (it has no job) and reap it. Returns 0, or its pid when
  * it did not end at once (an armed spare inside an unbind of its own): the caller reaps it later. */
 pid_t unbind_spare_stop(UnbindSpare *s);

@@ -46,6 +46,7 @@ typedef struct Function {
         /* An unbind in flight: while set, no lock-taking attribute of this function is touched. */
         pid_t unbind_pid;
         int unbind_result_fd;     /* the child reports the outcome of its write here */
+        UnbindSpare unbind_spare; /* the spare doing it, back to the guard when done (pid 0: a child of its own) */
         char unbind_driver[64];
         bool unbind_stuck;
         bool refusal_unannounced; /* its journal entry and status wait until the child is done, or a while */
@@ -55,7 +56,7 @@ typedef struct Function {
         int pin_report_r;
         char pin_report_old[PIN_VALUE_MAX];
         const char *pin_report_why;
-        sd_event_source *unbind_child;
+        sd_event_source *unbind_io;   /* the result pipe */
         sd_event_source *unbind_timer;
 } Function;
 

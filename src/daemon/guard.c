@@ -103,6 +103,7 @@ static Function *guard_add(Guard *g, const char *address)
                 return NULL;
         f->guard = g;
         f->unbind_result_fd = -1;
+        f->unbind_spare = UNBIND_SPARE_NULL;
         snprintf(f->address, sizeof f->address, "%s", address);
         evidence_init(&f->evidence, address);
         g->functions[g->n_functions++] = f;

@@ -2,8 +2,8 @@
 /*
  * Refusing a function to vfio: the pin, and the unbind job when a guarded driver bound it anyway. The unbind is
  * written by a child (act/unbind.c); the loop only watches it: a timer names the holders when it takes long, the
- * child's end finishes the job (re-pin, hand back to the native driver). While the child lives, nothing that
- * takes the function's device lock is touched (DESIGN.md section 4).
+ * child's report finishes the job (re-pin, hand back to the native driver). While the child is at it, nothing
+ * that takes the function's device lock is touched (DESIGN.md section 4). A spare child comes back when done.
  */
 #include <syslog.h>
 #include <sys/wait.h>
@@ -23,8 +23,14 @@
 
 void refuse_cancel_watch(Function *f)
 {
-        f->unbind_child = sd_event_source_disable_unref(f->unbind_child);
+        f->unbind_io = sd_event_source_disable_unref(f->unbind_io);
         f->unbind_timer = sd_event_source_disable_unref(f->unbind_timer);
+        if (f->unbind_spare.pid > 0) {
+                /* Not killed: it finishes its unbind, then finds its job channel closed and exits. Its result
+                 * pipe is unbind_result_fd, closed below. */
+                close(f->unbind_spare.job_fd);
+                f->unbind_spare = UNBIND_SPARE_NULL;
+        }
         if (f->unbind_result_fd >= 0)
                 close(f->unbind_result_fd);
         f->unbind_result_fd = -1;
@@ -118,11 +124,20 @@ static int on_spare_wanted(sd_event_source *s, void *userdata)
         return 0;
 }
 
+/* A spare lent to an unbind that is not stuck: it comes back when done (spare_take_back()). */
+static bool spare_lent(const Guard *g)
+{
+        for (size_t i = 0; i < g->n_functions; i++)
+                if (g->functions[i]->unbind_spare.pid > 0 && !g->functions[i]->unbind_stuck)
+                        return true;
+        return false;
+}
+
 void refuse_want_spare(Guard *g)
 {
         int r;
 
-        if (g->spare.pid > 0 || !guard_may_act(g))
+        if (g->spare.pid > 0 || spare_lent(g) || !guard_may_act(g))
                 return;
         if (!g->spare_source) {
                 /* Idle priority: the fork copies the daemon's page tables; never before a pending uevent. */
@@ -142,15 +157,20 @@ static int on_spare_reaped(sd_event_source *s, const siginfo_t *si, void *userda
         return 0; /* a floating one-shot source: the loop frees it */
 }
 
-void refuse_drop_spare(Guard *g)
+/* Let a spare go. Inside an unbind of its own that a holder stretches, it does not end at once: reaped when it
+ * ends (never waited for). */
+static void spare_let_go(Guard *g, UnbindSpare *s)
 {
-        pid_t left;
+        pid_t left = unbind_spare_stop(s);
 
-        g->spare_source = sd_event_source_disable_unref(g->spare_source);
-        left = unbind_spare_stop(&g->spare);
-        /* Inside an unbind of its own that a holder stretches: reaped when it ends (never waited for). */
         if (left > 0)
                 (void) sd_event_add_child(g->event, NULL, left, WEXITED, on_spare_reaped, NULL);
+}
+
+void refuse_drop_spare(Guard *g)
+{
+        g->spare_source = sd_event_source_disable_unref(g->spare_source);
+        spare_let_go(g, &g->spare);
 }
 
 void refuse_ensure_pin(Guard *g, Function *f, const char *why)
@@ -315,6 +335,8 @@ static int on_unbind_timeout(sd_event_source *s, uint64_t usec, void *userdata)
         if (n > 0)
                 holders_format(h, (size_t) n, holders, sizeof holders);
         f->unbind_stuck = true;
+        /* A spare lent to it is held up: the next bind elsewhere gets a new one. */
+        refuse_want_spare(g);
 
         _cleanup_free_ char *message = NULL;
         char pci_id[16];
@@ -339,16 +361,34 @@ static int on_unbind_timeout(sd_event_source *s, uint64_t usec, void *userdata)
         return 0;
 }
 
-static int on_unbind_done(sd_event_source *s, const siginfo_t *si, void *userdata)
+/* The spare that did a job, back: the idle spare again (it is armed below). It is preferred to one forked meanwhile
+ * (another function's unbind while it was lent): having slept, it gets a CPU at once when the next bind wakes it.
+ * A dead one (its pipe ended without a report) is reaped. */
+static void spare_take_back(Guard *g, UnbindSpare *back, bool dead)
+{
+        if (dead || !guard_may_act(g)) {
+                spare_let_go(g, back);
+                return;
+        }
+        if (g->spare.pid > 0)
+                spare_let_go(g, &g->spare);
+        g->spare = *back;
+        *back = UNBIND_SPARE_NULL;
+}
+
+static int on_unbind_done(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
         Function *f = userdata;
         Guard *g = f->guard;
         char address[PCI_ADDRESS_MAX], driver[64], actions[64] = "unbind", other[UNBIND_ADDRESS_MAX];
         bool was_stuck = f->unbind_stuck, own;
+        UnbindSpare back;
         int r, k;
 
+        r = unbind_result(fd, f->address, &own, other);
+        if (r == -EAGAIN)
+                return 0; /* woken early: the job is not done */
         refuse_announce(g, f); /* the refusal is journalled before its outcome */
-        r = unbind_result(f->unbind_result_fd, f->address, &own, other);
         /* An armed spare that unbound another function on its own before this job came (its bind uevent was
          * not seen here: socket overrun): decide that one again; the spare pinned it. */
         if (other[0])
@@ -357,7 +397,15 @@ static int on_unbind_done(sd_event_source *s, const siginfo_t *si, void *userdat
         (void) record_mark_unbinding(g->root, f->address, false);
         f->unbind_pid = 0;
         f->unbind_stuck = false;
+        /* The spare's pipe stays with it. */
+        back = f->unbind_spare;
+        if (back.pid > 0) {
+                f->unbind_spare = UNBIND_SPARE_NULL;
+                f->unbind_result_fd = -1;
+        }
         refuse_cancel_watch(f);
+        if (back.pid > 0)
+                spare_take_back(g, &back, r == -EINTR);
         snprintf(address, sizeof address, "%s", f->address);
         snprintf(driver, sizeof driver, "%s", f->unbind_driver);
 
@@ -394,9 +442,9 @@ static int on_unbind_done(sd_event_source *s, const siginfo_t *si, void *userdat
                         guard_emit_function(g, f, EVENT_ACTION_FAILED, LOG_ERR, "re-pin", PIN_NATIVE_DRIVER,
                                             "%s: could not pin driver_override again: %s", address, strerror(-k));
         }
-        /* The next spare now, not when the next vfio bind is already being unbound (a fork copies the page
-         * tables: milliseconds of CPU under emulation). A management stack waits for the hand-back anyway. An
-         * idle one is armed with this function again. */
+        /* The spare (the one back from this job, or a new one now, not when the next vfio bind is already being
+         * unbound: a fork copies the page tables, milliseconds of CPU under emulation) is armed with this function
+         * again before the hand-back: a management stack may try again right after it. */
         if (g->spare.pid > 0)
                 refuse_arm_spare(g);
         else
@@ -474,15 +522,24 @@ int refuse_start(Guard *g, Function *f, const char *driver)
                 pid_t spare = g->spare.pid;
                 int k = gated ? kernel_enforce_exempt(g, spare) : 0;
 
-                r = unbind_spare_dispatch(&g->spare, g->root, f->address, driver, pin, &pid, &f->unbind_result_fd);
+                r = unbind_spare_dispatch(&g->spare, g->root, f->address, driver, pin);
                 if (r < 0) {
                         if (gated && k >= 0)
                                 kernel_enforce_unexempt(g, spare);
                         refuse_drop_spare(g);
-                } else if (k < 0)
-                        guard_emit_function(g, f, EVENT_ACTION_FAILED, LOG_WARNING, "kernel-enforcement", driver,
-                                            "%s: could not let the unbind child %d write the pin: %s; the guard "
-                                            "pins it after the unbind", f->address, (int) pid, strerror(-k));
+                } else {
+                        /* Lent to this job; back when it is done (on_unbind_done()). */
+                        pid = spare;
+                        f->unbind_spare = g->spare;
+                        f->unbind_result_fd = g->spare.result_fd;
+                        g->spare = UNBIND_SPARE_NULL;
+                        if (k < 0)
+                                guard_emit_function(g, f, EVENT_ACTION_FAILED, LOG_WARNING, "kernel-enforcement",
+                                                    driver,
+                                                    "%s: could not let the unbind child %d write the pin: %s; the "
+                                                    "guard pins it after the unbind", f->address, (int) pid,
+                                                    strerror(-k));
+                }
         }
         if (r < 0) {
                 /* Urgent: forks even when the pin thread is busy (its writes take no lock of libc's). */
@@ -496,6 +553,8 @@ int refuse_start(Guard *g, Function *f, const char *driver)
                                             strerror(-r));
                         return r;
                 }
+                /* Its end is reaped here; its report comes through the pipe. */
+                (void) sd_event_add_child(g->event, NULL, pid, WEXITED, on_spare_reaped, NULL);
         }
         if (gate >= 0) {
                 r = kernel_enforce_exempt(g, pid);
@@ -520,7 +579,7 @@ int refuse_start(Guard *g, Function *f, const char *driver)
         f->refused_bindings++;
         g->refused_bindings++;
 
-        r = sd_event_add_child(g->event, &f->unbind_child, pid, WEXITED, on_unbind_done, f);
+        r = sd_event_add_io(g->event, &f->unbind_io, f->unbind_result_fd, EPOLLIN, on_unbind_done, f);
         if (r >= 0)
                 r = sd_event_add_time_relative(g->event, &f->unbind_timer, CLOCK_MONOTONIC, announce_delay(g), 0,
                                                on_unbind_timeout, f);
@@ -537,8 +596,8 @@ int refuse_start(Guard *g, Function *f, const char *driver)
         }
 
         /* The BIND_REFUSED entry and the status: when the child is done, or after announce_delay(), whichever
-         * comes first (on_unbind_done(), on_unbind_timeout()); always before the outcome. The next spare is
-         * forked when the child is done. */
+         * comes first (on_unbind_done(), on_unbind_timeout()); always before the outcome. A spare lent to
+         * this job comes back when it is done; a new one is forked only if it does not. */
         f->refusal_unannounced = true;
         return 0;
 }
