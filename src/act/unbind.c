@@ -85,14 +85,19 @@ static void child_setup(void)
         (void) syscall(SYS_setpriority, PRIO_PROCESS, 0, UNBIND_CHILD_NICE);
 }
 
-/* Close every descriptor from 3 up but those in keep (ascending, -1s ignored). Without this a child would hold the
- * daemon's descriptors as they were at its fork, among them the job channel of a spare forked before it: that
- * spare would not see the channel close when the daemon lets it go (it waits for end of file to exit). */
-static void child_close_others(const int *keep, size_t n)
+/* Close every descriptor from 3 up but a, b and c (-1: none). Without this a child would hold the daemon's
+ * descriptors as they were at its fork, among them the job channel of a spare forked before it: that spare would
+ * not see the channel close when the daemon lets it go (it waits for end of file to exit). */
+static void child_keep_only(int a, int b, int c)
 {
+        int keep[3] = { a, b, c }, t;
         unsigned first = 3;
 
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < 3; i++)
+                for (size_t j = i + 1; j < 3; j++)
+                        if (keep[j] < keep[i])
+                                t = keep[i], keep[i] = keep[j], keep[j] = t;
+        for (size_t i = 0; i < 3; i++) {
                 if (keep[i] < (int) first)
                         continue;
                 if ((unsigned) keep[i] > first)
@@ -100,18 +105,6 @@ static void child_close_others(const int *keep, size_t n)
                 first = (unsigned) keep[i] + 1;
         }
         (void) syscall(SYS_close_range, first, ~0U, 0);
-}
-
-/* child_close_others() for up to three descriptors in any order. */
-static void child_keep_only(int a, int b, int c)
-{
-        int keep[3] = { a, b, c }, t;
-
-        for (size_t i = 0; i < 3; i++)
-                for (size_t j = i + 1; j < 3; j++)
-                        if (keep[j] < keep[i])
-                                t = keep[i], keep[i] = keep[j], keep[j] = t;
-        child_close_others(keep, 3);
 }
 
 _noreturn_ static void child_exit(void)
